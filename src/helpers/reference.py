@@ -1,0 +1,429 @@
+"""The plan as data: the unit registry, the task table, the indicator catalogue and the parameters.
+
+Everything here is read from data/reference/ (CSV and YAML an analyst can edit) and validated on
+load. A broken file raises ReferenceDataError naming the file and the row, in Chinese.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .paths import reference_dir
+
+UNIT_KINDS = ("镇", "乡", "街道", "部门", "其他")
+TOWNSHIP_KINDS = ("镇", "乡")
+INDICATOR_KINDS = ("count", "amount", "ratio", "milestone", "qualitative", "info")
+ALL_REPORTERS = "全部填报单位"  # in unit_targets.csv: every reporter of the indicator
+LIST_SEPARATORS = re.compile(r"[、，,;；]")
+DISTRICT = "全区"
+
+
+class ReferenceDataError(ValueError):
+    """A reference data file is broken; the message names the file and the row."""
+
+
+def nfkc(text: str) -> str:
+    """Full-width letters, digits and punctuation to their plain forms; spaces removed."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
+
+
+_PREFIXES = ("安徽省", "宿州市", "埇桥区")
+_SUFFIXES = (("街道办事处", "街道"), ("人民政府", ""), ("办事处", ""))
+
+
+def name_key(name: str) -> str:
+    """The key two spellings of one unit share.
+
+    埇桥区交通运输局 / 区交通运输局 / 交通运输局 → 交通运输局; 三八街道办事处 / 三八街道 / 三八 → 三八;
+    符离镇人民政府 → 符离镇. Never strips 乡 or 镇 (大泽乡镇 is a 镇).
+    """
+    key = nfkc(name)
+    changed = True
+    while changed:
+        changed = False
+        for prefix in _PREFIXES:
+            if key.startswith(prefix) and len(key) > len(prefix):
+                key, changed = key[len(prefix):], True
+    for suffix, repl in _SUFFIXES:
+        if key.endswith(suffix) and len(key) > len(suffix):
+            key = key[: -len(suffix)] + repl
+            break
+    if key.startswith("区") and len(key) > 2:
+        key = key[1:]
+    if key.endswith("街道") and len(key) > 2:
+        key = key[:-2]
+    return key
+
+
+@dataclass(frozen=True)
+class Unit:
+    name: str
+    kind: str
+    code: str = ""
+
+    @property
+    def is_township(self) -> bool:
+        return self.kind in TOWNSHIP_KINDS
+
+    @property
+    def peer_group(self) -> str:
+        """The group a unit is ranked in: 乡镇, 街道 or 部门."""
+        if self.kind in TOWNSHIP_KINDS:
+            return "乡镇"
+        return "街道" if self.kind == "街道" else "部门"
+
+
+@dataclass
+class Registry:
+    units: dict[str, Unit]
+    aliases: dict[str, str]
+    groups: dict[str, tuple[str, ...]]
+    _index: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def resolve(self, name: str | None) -> Unit | None:
+        """The registered unit a written name stands for, or None."""
+        if name is None:
+            return None
+        text = nfkc(name)
+        if not text:
+            return None
+        canonical = self._index.get(name_key(text))
+        return self.units[canonical] if canonical else None
+
+    def suggest(self, name: str, n: int = 3) -> list[str]:
+        """The closest registered names, for an error message."""
+        key = name_key(name)
+        keys = list(self._index)
+        close = difflib.get_close_matches(key, keys, n=n * 2, cutoff=0.3)
+        if not close:  # share a character at least
+            close = [k for k in keys if set(k) & set(key)][: n * 2]
+        out: list[str] = []
+        for k in close:
+            canonical = self._index[k]
+            if canonical not in out:
+                out.append(canonical)
+        return out[:n]
+
+    def expand(self, expr: str) -> list[str]:
+        """Unit names of a list as the plan writes it: '各乡镇人民政府、三八、汴河街道办事处、区商务局'.
+
+        Groups expand to their members; a trailing 等 is dropped; unknown items raise KeyError.
+        """
+        out: list[str] = []
+        for item in LIST_SEPARATORS.split(expr or ""):
+            item = nfkc(item)
+            if not item:
+                continue
+            if item.endswith("等") and len(item) > 1:
+                item = item[:-1]
+            if item in self.groups:
+                members = self.groups[item]
+            else:
+                unit = self.resolve(item)
+                if unit is None:
+                    raise KeyError(item)
+                members = (unit.name,)
+            out.extend(m for m in members if m not in out)
+        return out
+
+    def of_kind(self, *kinds: str) -> list[str]:
+        return [u.name for u in self.units.values() if u.kind in kinds]
+
+
+@dataclass(frozen=True)
+class Task:
+    number: int
+    text: str
+    lead: str
+    cooperating: str
+    deadline: dt.date
+    lead_units: tuple[str, ...]
+    cooperating_units: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UnitTarget:
+    target: float  # 1.0 for 'done' and for a 100% ratio
+    strive: bool
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    task: int
+    name: str
+    unit: str
+    kind: str
+    district_target: float | None  # None: no district target; 1.0 for 'done'
+    deadline: dt.date
+    reporters: tuple[str, ...]
+    reporters_text: str
+    numerator: str = ""
+    denominator: str = ""
+    note: str = ""
+    unit_targets: dict[str, UnitTarget] = field(default_factory=dict)
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.kind in ("count", "amount", "ratio", "info")
+
+    @property
+    def scored(self) -> bool:
+        return self.kind != "info"
+
+    @property
+    def single_reporter(self) -> str | None:
+        return self.reporters[0] if len(self.reporters) == 1 else None
+
+
+@dataclass
+class Plan:
+    registry: Registry
+    tasks: dict[int, Task]
+    indicators: dict[str, Indicator]
+    params: dict
+    files: dict[str, Path]
+
+    def indicator_by_name(self, name: str) -> Indicator | None:
+        key = nfkc(name).replace("\u201c", '"').replace("\u201d", '"')
+        for ind in self.indicators.values():
+            if nfkc(ind.name).replace("\u201c", '"').replace("\u201d", '"') == key:
+                return ind
+        return None
+
+    def reporters(self) -> list[str]:
+        """Every unit that owes a submission each quarter, in registry order."""
+        owed = {u for ind in self.indicators.values() for u in ind.reporters}
+        return [name for name in self.registry.units if name in owed]
+
+    def indicators_for(self, unit: str) -> list[Indicator]:
+        return [ind for ind in self.indicators.values() if unit in ind.reporters]
+
+    def led_tasks(self, unit: str) -> list[Task]:
+        return [t for t in self.tasks.values() if unit in t.lead_units]
+
+
+# ---------------------------------------------------------------- loading
+
+
+def _read_csv(path: Path, required: list[str]) -> list[tuple[int, dict[str, str]]]:
+    """Rows with their line numbers as an analyst sees them in Excel (header = row 1)."""
+    if not path.exists():
+        raise ReferenceDataError(f"缺少参考数据文件：{path}")
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        missing = [c for c in required if c not in header]
+        if missing:
+            raise ReferenceDataError(f"{path.name}：缺少列 {'、'.join(missing)}（表头为 {'、'.join(header)}）")
+        rows = []
+        for number, row in enumerate(reader, start=2):
+            clean = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None}
+            if any(clean.values()):
+                rows.append((number, clean))
+        return rows
+
+
+def _date(text: str, where: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ReferenceDataError(f"{where}：日期“{text}”应写作 YYYY-MM-DD") from None
+
+
+def load_registry(ref: Path) -> Registry:
+    units: dict[str, Unit] = {}
+    index: dict[str, str] = {}
+    for line, row in _read_csv(ref / "units.csv", ["name", "kind", "code"]):
+        where = f"units.csv 第{line}行"
+        name = nfkc(row["name"])
+        if not name:
+            raise ReferenceDataError(f"{where}：单位名称为空")
+        if row["kind"] not in UNIT_KINDS:
+            raise ReferenceDataError(f"{where}：单位类型“{row['kind']}”不在 {'/'.join(UNIT_KINDS)} 之中")
+        if name in units:
+            raise ReferenceDataError(f"{where}：单位“{name}”重复")
+        key = name_key(name)
+        if key in index:
+            raise ReferenceDataError(f"{where}：单位“{name}”与“{index[key]}”无法区分")
+        units[name] = Unit(name, row["kind"], row["code"])
+        index[key] = name
+    aliases: dict[str, str] = {}
+    for line, row in _read_csv(ref / "aliases.csv", ["alias", "name"]):
+        where = f"aliases.csv 第{line}行"
+        target = nfkc(row["name"])
+        if target not in units:
+            raise ReferenceDataError(f"{where}：别名“{row['alias']}”指向未登记的单位“{target}”")
+        key = name_key(row["alias"])
+        if key in index and index[key] != target:
+            raise ReferenceDataError(f"{where}：别名“{row['alias']}”已是“{index[key]}”的名称")
+        aliases[nfkc(row["alias"])] = target
+        index[key] = target
+    groups: dict[str, tuple[str, ...]] = {}
+    for line, row in _read_csv(ref / "groups.csv", ["group", "members"]):
+        where = f"groups.csv 第{line}行"
+        members: list[str] = []
+        for spec in LIST_SEPARATORS.split(row["members"]):
+            spec = spec.strip()
+            if spec.startswith("kind:"):
+                kind = spec[5:]
+                if kind not in UNIT_KINDS:
+                    raise ReferenceDataError(f"{where}：单位类型“{kind}”不存在")
+                members += [u.name for u in units.values() if u.kind == kind]
+            elif spec:
+                key = name_key(spec)
+                if key not in index:
+                    raise ReferenceDataError(f"{where}：成员“{spec}”未登记")
+                members.append(index[key])
+        groups[nfkc(row["group"])] = tuple(dict.fromkeys(members))
+    return Registry(units, aliases, groups, index)
+
+
+def _expand(registry: Registry, expr: str, where: str) -> tuple[str, ...]:
+    try:
+        return tuple(registry.expand(expr))
+    except KeyError as exc:
+        item = exc.args[0]
+        hint = "、".join(registry.suggest(item))
+        raise ReferenceDataError(f"{where}：单位“{item}”未登记" + (f"（是否为：{hint}）" if hint else "")) from None
+
+
+def load_tasks(ref: Path, registry: Registry) -> dict[int, Task]:
+    tasks: dict[int, Task] = {}
+    cols = ["序号", "工作任务", "牵头责任单位", "配合单位", "时限要求"]
+    for line, row in _read_csv(ref / "tasks.csv", cols):
+        where = f"tasks.csv 第{line}行"
+        try:
+            number = int(row["序号"])
+        except ValueError:
+            raise ReferenceDataError(f"{where}：序号“{row['序号']}”不是整数") from None
+        if number in tasks:
+            raise ReferenceDataError(f"{where}：序号 {number} 重复")
+        if not row["牵头责任单位"]:
+            raise ReferenceDataError(f"{where}：任务 {number} 没有牵头责任单位")
+        tasks[number] = Task(
+            number=number,
+            text=row["工作任务"],
+            lead=row["牵头责任单位"],
+            cooperating=row["配合单位"],
+            deadline=_date(row["时限要求"], where),
+            lead_units=_expand(registry, row["牵头责任单位"], where),
+            cooperating_units=_expand(registry, row["配合单位"], where),
+        )
+    return dict(sorted(tasks.items()))
+
+
+def _target(text: str, where: str) -> float | None:
+    text = nfkc(text)
+    if text == "":
+        return None
+    if text.lower() in ("done", "完成", "是"):
+        return 1.0
+    try:
+        value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    except ValueError:
+        raise ReferenceDataError(f"{where}：目标值“{text}”应为数字、百分比或 done") from None
+    if value < 0:
+        raise ReferenceDataError(f"{where}：目标值“{text}”不能为负")
+    return value
+
+
+def load_indicators(ref: Path, registry: Registry, tasks: dict[int, Task]) -> dict[str, Indicator]:
+    cols = ["code", "task", "name", "unit", "kind", "district_target", "deadline", "reporters",
+            "numerator", "denominator", "note"]
+    raw: dict[str, dict] = {}
+    for line, row in _read_csv(ref / "indicators.csv", cols):
+        where = f"indicators.csv 第{line}行"
+        code = nfkc(row["code"]).upper()
+        if not re.fullmatch(r"T\d{2}[A-Z]?", code):
+            raise ReferenceDataError(f"{where}：指标代码“{row['code']}”应形如 T01 或 T03A")
+        if code in raw:
+            raise ReferenceDataError(f"{where}：指标代码“{code}”重复")
+        try:
+            task = int(row["task"])
+        except ValueError:
+            raise ReferenceDataError(f"{where}：任务序号“{row['task']}”不是整数") from None
+        if task not in tasks:
+            raise ReferenceDataError(f"{where}：指标 {code} 指向不存在的任务 {task}")
+        if row["kind"] not in INDICATOR_KINDS:
+            raise ReferenceDataError(f"{where}：指标类型“{row['kind']}”应为 {'/'.join(INDICATOR_KINDS)}")
+        if row["kind"] == "ratio" and not (row["numerator"] and row["denominator"]):
+            raise ReferenceDataError(f"{where}：比率指标 {code} 须写明分子和分母")
+        reporters = _expand(registry, row["reporters"], where)
+        if not reporters:
+            raise ReferenceDataError(f"{where}：指标 {code} 没有填报单位")
+        raw[code] = dict(
+            code=code, task=task, name=row["name"], unit=row["unit"], kind=row["kind"],
+            district_target=_target(row["district_target"], where),
+            deadline=_date(row["deadline"], where), reporters=reporters,
+            reporters_text=row["reporters"], numerator=row["numerator"],
+            denominator=row["denominator"], note=row["note"], unit_targets={},
+        )
+    for line, row in _read_csv(ref / "unit_targets.csv", ["code", "units", "target", "strive"]):
+        where = f"unit_targets.csv 第{line}行"
+        code = nfkc(row["code"]).upper()
+        if code not in raw:
+            raise ReferenceDataError(f"{where}：指标代码“{row['code']}”不在指标目录中")
+        target = _target(row["target"], where)
+        if target is None:
+            raise ReferenceDataError(f"{where}：目标值为空")
+        if row["strive"] not in ("是", "否", ""):
+            raise ReferenceDataError(f"{where}：力争一栏应为“是”或“否”，而不是“{row['strive']}”")
+        units = raw[code]["reporters"] if nfkc(row["units"]) == ALL_REPORTERS else _expand(
+            registry, row["units"], where)
+        for unit in units:
+            if unit not in raw[code]["reporters"]:
+                raise ReferenceDataError(f"{where}：{unit} 不是指标 {code} 的填报单位，不能设单位目标")
+            raw[code]["unit_targets"][unit] = UnitTarget(target, row["strive"] == "是")
+    return {code: Indicator(**values) for code, values in raw.items()}
+
+
+def load_params(ref: Path) -> dict:
+    path = ref / "params.yaml"
+    if not path.exists():
+        raise ReferenceDataError(f"缺少参考数据文件：{path}")
+    try:
+        params = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ReferenceDataError(f"params.yaml 无法解析：{exc}") from None
+    defaults = {
+        "plan_start": dt.date(2019, 10, 12), "pace_rule": "days", "severe_lag_points": 0.30,
+        "late_report_days": 10, "jump_ratio": 5, "jump_floor": {}, "bureau_tolerance": 0.01,
+        "max_file_mb": 20, "organization": "埇桥区电子商务发展工作领导小组办公室",
+    }
+    merged = {**defaults, **params}
+    if isinstance(merged["plan_start"], str):
+        merged["plan_start"] = _date(merged["plan_start"], "params.yaml plan_start")
+    if merged["pace_rule"] not in ("days", "months"):
+        raise ReferenceDataError(f"params.yaml：pace_rule 应为 days 或 months，而不是“{merged['pace_rule']}”")
+    return merged
+
+
+def load_plan(ref: str | Path | None = None) -> Plan:
+    """Load and validate data/reference (or the folder given)."""
+    folder = Path(ref) if ref is not None else reference_dir()
+    return _load_plan_cached(str(folder.resolve()), _stamp(folder))
+
+
+def _stamp(folder: Path) -> tuple:
+    return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.glob("*") if p.is_file()))
+
+
+@functools.lru_cache(maxsize=8)
+def _load_plan_cached(folder: str, _stamp: tuple) -> Plan:
+    ref = Path(folder)
+    registry = load_registry(ref)
+    tasks = load_tasks(ref, registry)
+    indicators = load_indicators(ref, registry, tasks)
+    params = load_params(ref)
+    files = {p.name: p for p in sorted(ref.glob("*")) if p.suffix in (".csv", ".yaml")}
+    return Plan(registry, tasks, indicators, params, files)
