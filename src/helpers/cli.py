@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import sys
 
-from . import reference
+from . import quarters, reference
 
 
 def _print_csv(header: list[str], rows: list[list[str]]) -> None:
@@ -40,12 +41,105 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from .ingest import ingest_quarter
+
+    result = ingest_quarter(quarters.validate(args.quarter), args.data)
+    print(result.summary())
+    return 0
+
+
+def cmd_templates(args: argparse.Namespace) -> int:
+    from .templates import write_templates
+
+    paths = write_templates(quarters.validate(args.quarter), args.out)
+    print(f"已生成 {len(paths)} 份填报模板：{args.out}")
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from .sample import write_sample
+
+    paths = write_sample(args.data, seed=args.seed)
+    print(f"已生成示例数据 {len(paths)} 个文件：{args.data}/raw/")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .completion import evaluate_quarter
+
+    result = evaluate_quarter(quarters.validate(args.quarter), as_of=args.as_of, data_dir=args.data)
+    print(result.summary())
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .pipeline import run_quarter
+
+    run_quarter(quarters.validate(args.quarter), as_of=args.as_of, data_dir=args.data,
+                reports_dir=args.reports)
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from .manifest import verify
+
+    return verify(args.manifest)
+
+
+def cmd_scorecards(args: argparse.Namespace) -> int:
+    from .scorecards import run_scorecards
+
+    run_scorecards(quarters.validate(args.quarter), units=args.units, as_of=args.as_of,
+                   data_dir=args.data, reports_dir=args.reports)
+    return 0
+
+
+def _date_arg(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期“{text}”应写作 YYYY-MM-DD") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yqeval", description="埇桥区农村电商优化升级工作评估")
     parser.add_argument("--reference", default=None, help="参考数据目录（默认 data/reference）")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("plan", help="打印任务分解表（CSV）").set_defaults(func=cmd_plan)
     sub.add_parser("indicators", help="打印指标目录（CSV）").set_defaults(func=cmd_indicators)
+
+    p = sub.add_parser("ingest", help="读取 data/raw/QUARTER/ 的报送文件，写出 data/processed/QUARTER/")
+    p.add_argument("quarter")
+    p.add_argument("--data", default="data", help="数据目录（默认 data）")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("templates", help="为每个填报单位生成本季度的 Excel 填报模板")
+    p.add_argument("quarter")
+    p.add_argument("--out", required=True, help="输出目录")
+    p.set_defaults(func=cmd_templates)
+
+    p = sub.add_parser("sample", help="生成两个季度的示例数据（合成数据，非真实统计）")
+    p.add_argument("--data", default="data")
+    p.add_argument("--seed", type=int, default=2019)
+    p.set_defaults(func=cmd_sample)
+
+    for name, func, text in [("evaluate", cmd_evaluate, "计算完成率、序时进度与状态，写出 completion.csv"),
+                             ("run", cmd_run, "执行三个笔记本并生成 HTML 和 PDF 评估报告"),
+                             ("scorecards", cmd_scorecards, "为各单位生成单页评估卡")]:
+        p = sub.add_parser(name, help=text)
+        p.add_argument("quarter")
+        p.add_argument("--as-of", type=_date_arg, default=None, help="评估日期（默认季末）")
+        p.add_argument("--data", default="data")
+        if name != "evaluate":
+            p.add_argument("--reports", default="reports")
+        if name == "scorecards":
+            p.add_argument("--units", nargs="*", default=None, help="只生成这些单位")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("verify", help="按 manifest.json 重新运行并逐个文件比对")
+    p.add_argument("manifest")
+    p.set_defaults(func=cmd_verify)
     return parser
 
 
@@ -56,6 +150,11 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except reference.ReferenceDataError as exc:
         print(f"参考数据错误：{exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        if type(exc) is not ValueError:
+            raise
+        print(f"错误：{exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `yqeval plan | head`
         sys.stderr.close()

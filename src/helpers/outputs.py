@@ -1,0 +1,51 @@
+"""Writing processed data: deterministic CSV (UTF-8 with BOM, for Excel on Chinese Windows) and JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+
+def write_csv(df: pd.DataFrame, path: str | Path, columns: list[str] | None = None) -> Path:
+    """Write df as UTF-8-with-BOM CSV, columns in the given order, '\\n' line ends, atomically."""
+    path = Path(path)
+    if columns is not None:
+        df = df.reindex(columns=columns)
+    text = df.to_csv(index=False, lineterminator="\n", float_format=_float_format)
+    return write_text(path, text, encoding="utf-8-sig")
+
+
+def _float_format(x: float) -> str:  # pandas passes floats only
+    return f"{x:.6f}".rstrip("0").rstrip(".") if x == x else ""
+
+
+def write_json(obj, path: str | Path) -> Path:
+    text = json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False, default=str) + "\n"
+    return write_text(Path(path), text)
+
+
+def write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    return write_bytes(path, text.encode(encoding))
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    """Write via a temporary file and rename, so a failed run never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_csv(path: str | Path, **kwargs) -> pd.DataFrame:
+    """Read a processed CSV back, keeping text as text (codes like 001 stay 001)."""
+    return pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False, **kwargs)

@@ -1,0 +1,60 @@
+"""Reporting quarters: spellings units use, and their dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from .reference import nfkc
+
+_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_PATTERNS = [
+    re.compile(r"^(\d{4})[-_ ]?Q([1-4])$", re.I),
+    re.compile(r"^(\d{4})年?第?([一二三四1-4])季度?$"),
+]
+
+
+def parse_quarter(text: object) -> str | None:
+    """'2019Q4', '2019-Q4', '2019年第四季度', '2019年四季度', '2019年第4季度' → '2019Q4'; else None."""
+    if text is None:
+        return None
+    s = nfkc(str(text)).upper()
+    for pattern in _PATTERNS:
+        m = pattern.match(s)
+        if m:
+            return f"{m.group(1)}Q{_CN_DIGITS[m.group(2)]}"
+    return None
+
+
+def find_quarter(text: str) -> str | None:
+    """A quarter written anywhere inside a longer text (a file name, a title)."""
+    s = nfkc(text).upper()
+    m = re.search(r"(\d{4})[-_ ]?Q([1-4])", s) or re.search(r"(\d{4})年?第?([一二三四1-4])季度", s)
+    return f"{m.group(1)}Q{_CN_DIGITS[m.group(2)]}" if m else None
+
+
+def quarter_start(quarter: str) -> dt.date:
+    year, q = int(quarter[:4]), int(quarter[5])
+    return dt.date(year, 3 * q - 2, 1)
+
+
+def quarter_end(quarter: str) -> dt.date:
+    year, q = int(quarter[:4]), int(quarter[5])
+    nxt = dt.date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+def quarter_label(quarter: str) -> str:
+    """'2019Q4' → '2019年第四季度'."""
+    return f"{quarter[:4]}年第{'一二三四'[int(quarter[5]) - 1]}季度"
+
+
+def quarter_of(day: dt.date) -> str:
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def validate(quarter: str) -> str:
+    q = parse_quarter(quarter)
+    if q is None:
+        raise ValueError(f"报告期“{quarter}”无法识别，请写作 2019Q4")
+    return q
