@@ -1,0 +1,544 @@
+"""Completion, pace (序时进度) and status against the plan (evaluation.md).
+
+Pure functions: processed submissions and rejects in, data frames out. I/O lives at the edges
+(`load_history`, `evaluate_quarter`). Rates and 序时进度 are fractions (0.5 = 50%).
+
+Missing is never zero: a unit that owes a value and has none is 未报送, and a district sum is the
+sum over the units that did report (its flags say how many did not).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import quarters
+from .outputs import read_csv, write_csv
+from .paths import processed_dir, reference_dir
+from .reference import DISTRICT, Indicator, Plan, load_plan
+
+# status words, exactly as evaluation.md writes them, and their lights
+DONE, DONE_LATE, ON_PACE = "已完成", "逾期完成", "序时推进"
+BEHIND, FAR_BEHIND, OVERDUE = "滞后", "严重滞后", "逾期未完成"
+STRIVE_MISSED, MISSING, CONFLICT = "未达成(力争)", "未报送", "数据冲突"
+STATUSES = (DONE, DONE_LATE, ON_PACE, BEHIND, FAR_BEHIND, OVERDUE, STRIVE_MISSED, MISSING, CONFLICT)
+LIGHTS = {DONE: "绿", DONE_LATE: "绿", ON_PACE: "绿", BEHIND: "黄", STRIVE_MISSED: "黄",
+          FAR_BEHIND: "红", OVERDUE: "红", MISSING: "灰", CONFLICT: "灰"}
+QUAL_DONE, QUAL_ONGOING, QUAL_NOT_STARTED = "已完成", "推进中", "未启动"
+
+COMPLETION_COLUMNS = ["quarter", "as_of", "scope", "indicator", "target", "actual", "rate", "expected",
+                      "status", "flags"]
+SCORE_COLUMNS = ["quarter", "as_of", "scope", "kind", "peer_group", "indicators", "missing", "score", "rank",
+                 "peers"]
+REPORTING_COLUMNS = ["quarter", "unit", "kind", "files", "reported_on", "days_after_quarter_end", "late",
+                     "status"]
+FLAG_COLUMNS = ["quarter", "scope", "indicator", "flag", "detail"]
+TREND_COLUMNS = ["quarter", "as_of", "indicator", "name", "unit", "target", "actual", "rate", "expected",
+                 "status"]
+EPS = 1e-9
+
+
+# ---------------------------------------------------------------- pace and status
+
+
+def _months(day: dt.date) -> float:
+    return day.year * 12 + day.month - 1 + (day.day - 1) / calendar.monthrange(day.year, day.month)[1]
+
+
+def pace(as_of: dt.date, deadline: dt.date, start: dt.date, rule: str = "days") -> float:
+    """序时进度 e = clamp((d − start) ÷ (deadline − start), 0, 1), in days or in months."""
+    if rule == "months":
+        elapsed, total = _months(as_of) - _months(start), _months(deadline) - _months(start)
+    else:
+        elapsed, total = (as_of - start).days, (deadline - start).days
+    if total <= 0:
+        return 1.0 if elapsed >= 0 else 0.0
+    return float(min(1.0, max(0.0, elapsed / total)))
+
+
+def status_for(rate: float | None, expected: float, deadline_passed: bool, *, reached_late: bool = False,
+               strive: bool = False, state: str = "ok", severe: float = 0.30) -> str:
+    """The status table of evaluation.md for one indicator of one unit (or the district)."""
+    if state == "conflict":
+        return CONFLICT
+    if state == "missing" or rate is None or (isinstance(rate, float) and np.isnan(rate)):
+        return MISSING
+    if rate >= 1 - EPS:
+        return DONE_LATE if reached_late else DONE
+    if deadline_passed:
+        return STRIVE_MISSED if strive else OVERDUE
+    if rate >= expected - EPS:
+        return ON_PACE
+    if rate >= expected - severe - EPS:
+        return BEHIND
+    return FAR_BEHIND
+
+
+# ---------------------------------------------------------------- inputs
+
+
+@dataclass
+class QuarterData:
+    """What ingest wrote for one quarter."""
+
+    quarter: str
+    submissions: pd.DataFrame
+    rejects: pd.DataFrame
+    log: dict = field(default_factory=dict)
+
+
+def _numeric(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    df = df.copy()
+    for col in cols:
+        if col in df:
+            df[col] = pd.to_numeric(df[col].replace("", np.nan), errors="coerce")
+    return df
+
+
+def load_quarter(data_dir: str | Path, quarter: str) -> QuarterData:
+    folder = processed_dir(data_dir, quarter)
+    subs = read_csv(folder / "submissions.csv")
+    subs = _numeric(subs, ["value", "denominator"])
+    rejects = read_csv(folder / "rejects.csv") if (folder / "rejects.csv").exists() else pd.DataFrame(
+        columns=["unit", "indicator", "reason"])
+    log_path = folder / "ingest_log.json"
+    log = json.loads(log_path.read_text(encoding="utf-8")) if log_path.exists() else {}
+    return QuarterData(quarter, subs, rejects, log)
+
+
+def load_history(data_dir: str | Path, quarter: str) -> dict[str, QuarterData]:
+    """This quarter's processed data and every earlier quarter's that is present, oldest first."""
+    root = Path(data_dir) / "processed"
+    present = sorted(p.name for p in root.iterdir() if p.is_dir() and quarters.parse_quarter(p.name) == p.name
+                     and (p / "submissions.csv").exists()) if root.is_dir() else []
+    wanted = [q for q in present if q <= quarter]
+    if quarter not in wanted:
+        raise FileNotFoundError(f"没有 {quarter} 的处理结果：请先运行 yqeval ingest {quarter}")
+    return {q: load_quarter(data_dir, q) for q in wanted}
+
+
+# ---------------------------------------------------------------- one quarter's cells
+
+
+def cells(data: QuarterData, plan: Plan) -> pd.DataFrame:
+    """One row per (indicator, unit that owes it): state ok / missing / conflict and the reported values."""
+    base = pd.DataFrame(
+        [(code, unit) for code, ind in plan.indicators.items() for unit in ind.reporters],
+        columns=["indicator", "unit"])
+    subs = data.submissions
+    keep = ["unit", "indicator", "value", "denominator", "status", "evidence", "approximate"]
+    subs = subs.reindex(columns=keep).drop_duplicates(["unit", "indicator"])
+    out = base.merge(subs, on=["indicator", "unit"], how="left")
+    conflicts = set()
+    rej = data.rejects
+    if len(rej) and "reason" in rej:
+        hit = rej[rej["reason"].astype(str).str.startswith(CONFLICT)]
+        conflicts = set(zip(hit["unit"], hit["indicator"], strict=True))
+    kinds = out["indicator"].map({c: i.kind for c, i in plan.indicators.items()})
+    has_value = out["value"].notna()
+    has_status = out["status"].fillna("").astype(str).str.len() > 0
+    present = np.where(kinds.isin(["qualitative"]), has_status | has_value,
+                       np.where(kinds.isin(["milestone"]), has_value | has_status, has_value))
+    state = np.where(present, "ok", "missing")
+    in_conflict = np.array([(u, c) in conflicts for u, c in zip(out["unit"], out["indicator"], strict=True)],
+                           dtype=bool)
+    out["state"] = np.where(in_conflict & ~present, "conflict", state)
+    out.loc[in_conflict, "state"] = "conflict"
+    out["kind"] = kinds
+    for col in ("status", "evidence", "approximate"):
+        out[col] = out[col].fillna("").astype(str)
+    return out
+
+
+def achieved(cells_df: pd.DataFrame) -> pd.Series:
+    """The comparable actual of each cell: the value, a ratio's quotient, or 1/0 for done/not done."""
+    kind = cells_df["kind"]
+    value = cells_df["value"].astype(float)
+    den = cells_df["denominator"].astype(float)
+    ratio = np.where(den > 0, value / den.where(den > 0), np.nan)
+    status = cells_df["status"]
+    qual_done = (status == QUAL_DONE) & (cells_df["evidence"].str.strip() != "")
+    qual = np.where(cells_df["state"] == "ok", qual_done.astype(float), np.nan)
+    milestone = np.where(value.notna(), (value >= 1 - EPS).astype(float),
+                         np.where(status == QUAL_DONE, 1.0, np.where(status != "", 0.0, np.nan)))
+    out = np.select([kind == "ratio", kind == "qualitative", kind == "milestone"], [ratio, qual, milestone],
+                    default=value)
+    return pd.Series(out, index=cells_df.index, dtype=float).where(cells_df["state"] == "ok")
+
+
+# ---------------------------------------------------------------- district figures
+
+
+def _is_bureau(plan: Plan, unit: str) -> bool:
+    return plan.registry.units[unit].kind in ("部门", "其他")
+
+
+def district_figures(c: pd.DataFrame, plan: Plan) -> pd.DataFrame:
+    """District actual, target and rate of every indicator (evaluation.md, Completion)."""
+    rows = []
+    for code, ind in plan.indicators.items():
+        sub = c[c["indicator"] == code]
+        ok = sub[sub["state"] == "ok"]
+        n_missing = int((sub["state"] == "missing").sum())
+        n_conflict = int((sub["state"] == "conflict").sum())
+        flags, state = [], "ok"
+        target = ind.district_target
+        bureau_own = None
+        if len(ind.reporters) == 1:
+            state = sub["state"].iloc[0]
+            actual = ok["achieved"].iloc[0] if len(ok) else np.nan
+        elif ind.kind == "ratio":
+            num, den = ok["value"].sum(), ok["denominator"].sum()
+            actual = num / den if den > 0 else np.nan
+        elif ind.kind in ("qualitative", "milestone"):
+            # share of the units that owe it and have done it (with evidence)
+            actual = float(ok["achieved"].sum())
+            target = float(len(sub))
+        else:
+            bureaus = ok[[_is_bureau(plan, u) for u in ok["unit"]]]
+            local = ok.drop(bureaus.index)
+            actual = float(local["value"].sum()) if len(local) else np.nan
+            if len(bureaus):
+                bureau_own = float(bureaus["value"].sum())
+            if not len(local) and bureau_own is not None:
+                actual = bureau_own
+        if len(ind.reporters) > 1 and not len(ok):
+            state = "conflict" if n_conflict and not n_missing else "missing"
+        if len(ind.reporters) > 1:
+            if n_missing:
+                flags.append(f"不含未报送单位{n_missing}个")
+            if n_conflict:
+                flags.append(f"不含数据冲突单位{n_conflict}个")
+        if bureau_own is not None and actual == actual:
+            tol = plan.params.get("bureau_tolerance", 0.01) * max(abs(actual), abs(bureau_own), 1)
+            if abs(bureau_own - actual) > tol:
+                flags.append(f"区级数据不一致：部门报{bureau_own:g}，乡镇街道合计{actual:g}")
+        if ind.kind == "info":
+            rate = np.nan
+        elif target:
+            rate = actual / target if actual == actual else np.nan
+        else:
+            rate = np.nan
+        rows.append(dict(indicator=code, target=target, actual=actual, rate=rate, state=state,
+                         flags=flags, reported=len(ok), owed=len(sub)))
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- per unit
+
+
+def unit_targets(c: pd.DataFrame, plan: Plan) -> pd.DataFrame:
+    """Target and strive mark of each cell: the unit's own target, or the district target of a sole reporter."""
+    targets, strive = [], []
+    for code, unit in zip(c["indicator"], c["unit"], strict=True):
+        ind = plan.indicators[code]
+        ut = ind.unit_targets.get(unit)
+        if ut is not None:
+            targets.append(ut.target)
+            strive.append(ut.strive)
+        elif ind.single_reporter == unit and ind.kind != "info":
+            targets.append(ind.district_target if ind.district_target is not None else 1.0)
+            strive.append(False)
+        else:
+            targets.append(np.nan)
+            strive.append(False)
+    return pd.DataFrame({"target": targets, "strive": strive}, index=c.index)
+
+
+@dataclass
+class QuarterRates:
+    """Rates of one quarter: cells (per unit) and district figures, before statuses."""
+
+    quarter: str
+    cells: pd.DataFrame
+    district: pd.DataFrame
+
+
+def quarter_rates(data: QuarterData, plan: Plan) -> QuarterRates:
+    c = cells(data, plan)
+    c["achieved"] = achieved(c)
+    c = pd.concat([c, unit_targets(c, plan)], axis=1)
+    c["rate"] = np.where(c["target"] > 0, c["achieved"] / c["target"], np.nan)
+    return QuarterRates(data.quarter, c, district_figures(c, plan))
+
+
+def _first_reached(history: list[QuarterRates], key_cols: list[str], frame: str) -> dict:
+    """For each key, the first quarter in which its rate reached 100%."""
+    first: dict = {}
+    for qr in history:
+        df = getattr(qr, frame)
+        hit = df[df["rate"] >= 1 - EPS]
+        for key in zip(*(hit[k] for k in key_cols), strict=True):
+            first.setdefault(key if len(key) > 1 else key[0], qr.quarter)
+    return first
+
+
+# ---------------------------------------------------------------- flags
+
+
+def credibility_flags(history: list[QuarterRates], plan: Plan) -> pd.DataFrame:
+    """Checks that flag, never change, a value (evaluation.md, Reporting and credibility)."""
+    current = history[-1]
+    c = current.cells
+    rows = []
+    floors = plan.params.get("jump_floor", {}) or {}
+    ratio = float(plan.params.get("jump_ratio", 5))
+    numeric = c[c["kind"].isin(["count", "amount", "info", "ratio"]) & (c["state"] == "ok")]
+    for earlier in history[:-1]:
+        prev = earlier.cells[earlier.cells["state"] == "ok"][["unit", "indicator", "value"]]
+        m = numeric.merge(prev, on=["unit", "indicator"], suffixes=("", "_prev"))
+        for r in m[m["value"] < m["value_prev"] - EPS].itertuples():
+            rows.append((current.quarter, r.unit, r.indicator, "累计值下降",
+                         f"本期累计{r.value:g}，低于{earlier.quarter}的{r.value_prev:g}"))
+    if len(history) > 1:
+        prev_q = history[-2]
+        prev = prev_q.cells[prev_q.cells["state"] == "ok"][["unit", "indicator", "value"]]
+        m = numeric.merge(prev, on=["unit", "indicator"], suffixes=("", "_prev"))
+        for r in m[(m["value_prev"] > 0) & (m["value"] > ratio * m["value_prev"])].itertuples():
+            floor = float(floors.get(plan.indicators[r.indicator].unit, 0) or 0)
+            if r.value - r.value_prev >= floor:
+                rows.append((current.quarter, r.unit, r.indicator, "环比异常增长",
+                             f"由{prev_q.quarter}的{r.value_prev:g}增至{r.value:g}（超过{ratio:g}倍）"))
+    qual = c[(c["kind"].isin(["qualitative"])) & (c["state"] == "ok") & (c["status"] == QUAL_DONE)
+             & (c["evidence"].str.strip() == "")]
+    for r in qual.itertuples():
+        rows.append((current.quarter, r.unit, r.indicator, "缺少佐证", "填报“已完成”但未提供佐证材料，按推进中计"))
+    for r in c[(c["state"] == "ok") & c["approximate"].isin(["True", "true", "1", "是"])].itertuples():
+        rows.append((current.quarter, r.unit, r.indicator, "约数", f"填报值为约数（{r.value:g}）"))
+    for r in current.district.itertuples():
+        for f in r.flags:
+            if f.startswith("区级数据不一致"):
+                rows.append((current.quarter, DISTRICT, r.indicator, "区级数据不一致", f.split("：", 1)[1]))
+    df = pd.DataFrame(rows, columns=FLAG_COLUMNS)
+    return _sort(df, plan, ["scope", "indicator", "flag"])
+
+
+# ---------------------------------------------------------------- the whole evaluation
+
+
+@dataclass
+class Evaluation:
+    quarter: str
+    as_of: dt.date
+    completion: pd.DataFrame
+    scores: pd.DataFrame
+    reporting: pd.DataFrame
+    flags: pd.DataFrame
+    trend: pd.DataFrame
+    cells: pd.DataFrame  # the current quarter's per-unit cells (values as reported), for reports
+
+    def district(self) -> pd.DataFrame:
+        return self.completion[self.completion["scope"] == DISTRICT]
+
+    def summary(self) -> str:
+        d = self.district()
+        counts = d["status"].value_counts()
+        parts = "，".join(f"{s}{counts[s]}项" for s in STATUSES if s in counts)
+        rep = self.reporting
+        received = int((rep["status"] != MISSING).sum())
+        return (f"{self.quarter} 评估（截至 {self.as_of}）：全区 {len(d)} 项指标，{parts}；"
+                f"应报 {len(rep)} 个单位，已报 {received} 个，迟报 {int(rep['late'].sum())} 个。")
+
+
+def _order(plan: Plan) -> dict[str, int]:
+    order = {DISTRICT: -1}
+    order.update({name: i for i, name in enumerate(plan.registry.units)})
+    return order
+
+
+def _sort(df: pd.DataFrame, plan: Plan, by: list[str]) -> pd.DataFrame:
+    if df.empty:
+        return df.reset_index(drop=True)
+    unit_order = _order(plan)
+    code_order = {c: i for i, c in enumerate(plan.indicators)}
+    keys = {"scope": lambda s: s.map(unit_order).fillna(len(unit_order)),
+            "unit": lambda s: s.map(unit_order).fillna(len(unit_order)),
+            "indicator": lambda s: s.map(code_order).fillna(len(code_order))}
+    tmp = df.copy()
+    sort_cols = []
+    for col in by:
+        if col in keys:
+            tmp[f"_k_{col}"] = keys[col](tmp[col])
+            sort_cols.append(f"_k_{col}")
+        sort_cols.append(col)
+    return tmp.sort_values(sort_cols, kind="mergesort").drop(
+        columns=[c for c in tmp if c.startswith("_k_")]).reset_index(drop=True)
+
+
+def _status_row(ind: Indicator, rate, state, expected, passed, first_q, strive, severe) -> str:
+    if ind.kind == "info":
+        return {"missing": MISSING, "conflict": CONFLICT}.get(state, "")
+    reached_late = first_q is not None and quarters.quarter_end(first_q) > ind.deadline
+    return status_for(None if rate != rate else rate, expected, passed, reached_late=reached_late,
+                      strive=strive, state=state, severe=severe)
+
+
+def evaluate(history: dict[str, QuarterData], quarter: str, as_of: dt.date | None = None,
+             plan: Plan | None = None) -> Evaluation:
+    """Evaluate QUARTER (with its earlier quarters in history) at AS_OF (default: the quarter's end)."""
+    plan = plan or load_plan()
+    as_of = as_of or quarters.quarter_end(quarter)
+    qs = [q for q in sorted(history) if q <= quarter]
+    rates = [quarter_rates(history[q], plan) for q in qs]
+    current = rates[-1]
+    trend_rows = []
+    for i, qr in enumerate(rates):
+        q_as_of = as_of if qr.quarter == quarter else quarters.quarter_end(qr.quarter)
+        comp = _completion(rates[: i + 1], plan, q_as_of, district_only=qr.quarter != quarter)
+        if qr.quarter == quarter:
+            completion = comp
+        d = comp[comp["scope"] == DISTRICT]
+        for r in d.itertuples():
+            ind = plan.indicators[r.indicator]
+            trend_rows.append((qr.quarter, q_as_of.isoformat(), r.indicator, ind.name, ind.unit, r.target,
+                               r.actual, r.rate, r.expected, r.status))
+    trend = _sort(pd.DataFrame(trend_rows, columns=TREND_COLUMNS), plan, ["indicator", "quarter"])
+    flags = credibility_flags(rates, plan)
+    completion = _attach_flags(completion, flags)
+    scores = unit_scores(completion, current.cells, plan, quarter, as_of)
+    reporting = reporting_table(history[quarter], plan, quarter)
+    return Evaluation(quarter, as_of, completion, scores, reporting, flags, trend, current.cells)
+
+
+def _completion(rates: list[QuarterRates], plan: Plan, as_of: dt.date, district_only: bool) -> pd.DataFrame:
+    current = rates[-1]
+    start = plan.params["plan_start"]
+    rule = plan.params.get("pace_rule", "days")
+    severe = float(plan.params.get("severe_lag_points", 0.30))
+    first_d = _first_reached(rates, ["indicator"], "district")
+    rows = []
+    district_status = {}
+    for r in current.district.itertuples():
+        ind = plan.indicators[r.indicator]
+        expected = pace(as_of, ind.deadline, start, rule)
+        passed = as_of > ind.deadline
+        status = _status_row(ind, r.rate, r.state, expected, passed, first_d.get(r.indicator), False, severe)
+        district_status[r.indicator] = (r.target, r.actual, r.rate, expected, status)
+        rows.append((current.quarter, as_of.isoformat(), DISTRICT, r.indicator, r.target, r.actual, r.rate,
+                     expected, status, "；".join(r.flags)))
+    if not district_only:
+        first_u = _first_reached(rates, ["unit", "indicator"], "cells")
+        d_actual = current.district.set_index("indicator")["actual"]
+        for r in current.cells.itertuples():
+            ind = plan.indicators[r.indicator]
+            expected = pace(as_of, ind.deadline, start, rule)
+            passed = as_of > ind.deadline
+            flags = []
+            if r.target == r.target:  # scored: a unit target, or the sole reporter
+                status = _status_row(ind, r.rate, r.state, expected, passed,
+                                     first_u.get((r.unit, r.indicator)), bool(r.strive), severe)
+                if r.strive:
+                    flags.append("力争目标")
+            else:  # a contribution to a district total, unscored
+                status = {"missing": MISSING, "conflict": CONFLICT}.get(r.state, "")
+                total = d_actual.get(r.indicator, np.nan)
+                if (r.state == "ok" and len(ind.reporters) > 1 and ind.kind in ("count", "amount", "info")
+                        and total and total == total):
+                    flags.append(f"占全区{r.achieved / total:.1%}")
+            rows.append((current.quarter, as_of.isoformat(), r.unit, r.indicator, r.target, r.achieved,
+                         r.rate, expected, status, "；".join(flags)))
+        # units that lead a task but do not report its indicators answer for the district figure
+        for unit in plan.registry.units:
+            for task in plan.led_tasks(unit):
+                for code, ind in plan.indicators.items():
+                    if ind.task != task.number or unit in ind.reporters:
+                        continue
+                    target, actual, rate, expected, status = district_status[code]
+                    rows.append((current.quarter, as_of.isoformat(), unit, code, target, actual, rate,
+                                 expected, status, "牵头任务（全区数）"))
+    df = pd.DataFrame(rows, columns=COMPLETION_COLUMNS)
+    return _sort(df, plan, ["scope", "indicator"])
+
+
+def _attach_flags(completion: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
+    if flags.empty:
+        return completion
+    extra = flags.groupby(["scope", "indicator"])["flag"].apply(lambda s: "；".join(dict.fromkeys(s)))
+    out = completion.copy()
+    keys = list(zip(out["scope"], out["indicator"], strict=True))
+    add = [extra.get(k, "") for k in keys]
+    out["flags"] = ["；".join(x for x in (a, b) if x) for a, b in zip(out["flags"], add, strict=True)]
+    return out
+
+
+def unit_scores(completion: pd.DataFrame, cells_df: pd.DataFrame, plan: Plan, quarter: str,
+                as_of: dt.date) -> pd.DataFrame:
+    """Each unit's overall score: the mean of capped rates over its scored indicators.
+
+    An indicator 未报送 or in 数据冲突 counts 0 (a unit must not score higher by not reporting); the
+    number of such indicators is shown beside the score.
+    """
+    scored = cells_df[cells_df["target"].notna()].copy()
+    scored["capped"] = scored["rate"].clip(upper=1.0).fillna(0.0)
+    scored["is_missing"] = scored["state"] != "ok"
+    g = scored.groupby("unit").agg(indicators=("indicator", "size"), missing=("is_missing", "sum"),
+                                   score=("capped", "mean")).reset_index()
+    units = plan.registry.units
+    g["kind"] = g["unit"].map(lambda u: units[u].kind)
+    g["peer_group"] = g["unit"].map(lambda u: units[u].peer_group)
+    g["rank"] = g.groupby("peer_group")["score"].rank(ascending=False, method="min").astype(int)
+    g["peers"] = g.groupby("peer_group")["unit"].transform("size")
+    g["quarter"], g["as_of"] = quarter, as_of.isoformat()
+    g = g.rename(columns={"unit": "scope"})
+    g["score"] = g["score"].round(6)
+    return _sort(g[SCORE_COLUMNS], plan, ["scope"])
+
+
+def reporting_table(data: QuarterData, plan: Plan, quarter: str) -> pd.DataFrame:
+    """Who owed a file, who sent one, when, and whether it was late (evaluation.md)."""
+    files_by_unit: dict[str, list[dict]] = {}
+    for f in data.log.get("files", []):
+        if f.get("unit"):
+            files_by_unit.setdefault(f["unit"], []).append(f)
+    accepted_units = set(data.submissions["unit"]) if len(data.submissions) else set()
+    end = quarters.quarter_end(quarter)
+    late_days = int(plan.params.get("late_report_days", 10))
+    rows = []
+    for unit in plan.reporters():
+        files = files_by_unit.get(unit, [])
+        ok_files = [f for f in files if f.get("status", "ok") == "ok"]
+        dates = sorted(f["reported_on"] for f in ok_files if f.get("reported_on"))
+        if not dates and unit in accepted_units:
+            sub = data.submissions[data.submissions["unit"] == unit]
+            dates = sorted(d for d in sub.get("reported_on", pd.Series(dtype=str)) if d)
+        reported_on = dates[0] if dates else ""
+        days = (dt.date.fromisoformat(reported_on) - end).days if reported_on else np.nan
+        late = bool(days == days and days > late_days)
+        if ok_files or unit in accepted_units:
+            status = "迟报" if late else ("按时" if reported_on else "已报送（未填日期）")
+        elif files:
+            status = "文件被退回"
+        else:
+            status = MISSING
+        rows.append((quarter, unit, plan.registry.units[unit].kind, len(files), reported_on, days, late, status))
+    return pd.DataFrame(rows, columns=REPORTING_COLUMNS)
+
+
+# ---------------------------------------------------------------- the edges
+
+
+def evaluate_quarter(quarter: str, as_of: dt.date | None = None, data_dir: str | Path = "data",
+                     plan: Plan | None = None, write: bool = True) -> Evaluation:
+    """Read data/processed/ for QUARTER and earlier quarters, evaluate, write completion.csv and friends."""
+    plan = plan or load_plan(reference_dir(data_dir))
+    history = load_history(data_dir, quarter)
+    ev = evaluate(history, quarter, as_of, plan)
+    if write:
+        write_evaluation(ev, processed_dir(data_dir, quarter))
+    return ev
+
+
+def write_evaluation(ev: Evaluation, folder: Path) -> list[Path]:
+    return [
+        write_csv(ev.completion, folder / "completion.csv", COMPLETION_COLUMNS),
+        write_csv(ev.scores, folder / "scores.csv", SCORE_COLUMNS),
+        write_csv(ev.reporting, folder / "reporting.csv", REPORTING_COLUMNS),
+        write_csv(ev.flags, folder / "flags.csv", FLAG_COLUMNS),
+        write_csv(ev.trend, folder / "trend.csv", TREND_COLUMNS),
+    ]
