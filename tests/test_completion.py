@@ -9,8 +9,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers.completion import (
-    BEHIND, CONFLICT, DONE, DONE_LATE, FAR_BEHIND, MISSING, ON_PACE, OVERDUE, STATUSES, STRIVE_MISSED,
-    QuarterData, evaluate, pace, status_for,
+    BEHIND,
+    CONFLICT,
+    DONE,
+    DONE_LATE,
+    FAR_BEHIND,
+    MISSING,
+    ON_PACE,
+    OVERDUE,
+    STATUSES,
+    STRIVE_MISSED,
+    QuarterData,
+    evaluate,
+    pace,
+    status_for,
 )
 from helpers.reference import DISTRICT
 
