@@ -24,3 +24,18 @@ def raw_dir(data_dir: str | Path, quarter: str) -> Path:
 
 def processed_dir(data_dir: str | Path, quarter: str) -> Path:
     return Path(data_dir) / "processed" / quarter
+
+
+def resolve_data_dir(data_dir: str | Path) -> Path:
+    """A notebook's data_dir parameter as a folder.
+
+    Relative paths resolve against the working directory when the folder is there (papermill runs
+    the notebooks from the data folder's parent, so the injected parameter is just "data"), else
+    against the project root (JupyterLab runs them from notebooks/).
+    """
+    path = Path(data_dir)
+    if path.is_absolute():
+        return path
+    if (Path.cwd() / path).is_dir():
+        return (Path.cwd() / path).resolve()
+    return (PROJECT_ROOT / path).resolve()

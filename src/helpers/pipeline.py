@@ -1,0 +1,179 @@
+"""`yqeval run`: one quarter from raw submissions to the leaders' report.
+
+Steps: re-ingest earlier quarters (the evaluation needs their history), execute the three notebooks
+with papermill in this process (01_ingest → 02_evaluate → 03_report), render the report notebook to
+HTML and PDF, write manifest.json, then swap the finished folder into reports/QUARTER/. Everything
+is built in a staging folder first, so a failed run never leaves half a report where the last good
+one stood.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import quarters
+from .paths import PROJECT_ROOT, processed_dir
+
+NOTEBOOKS = ("01_ingest.ipynb", "02_evaluate.ipynb", "03_report.ipynb")
+REPORT_STEM = "埇桥区农村电商优化升级工作评估报告"
+KERNEL = "python3"
+
+
+class RunError(RuntimeError):
+    """A step failed; the message names the notebook and the cell."""
+
+
+@dataclass
+class RunResult:
+    quarter: str
+    as_of: dt.date
+    folder: Path
+    html: Path
+    pdf: Path
+    notebooks: list[Path]
+    manifest: Path
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def report_name(quarter: str) -> str:
+    return f"{REPORT_STEM}_{quarter}"
+
+
+def earlier_quarters(data_dir: Path, quarter: str) -> list[str]:
+    raw = data_dir / "raw"
+    if not raw.is_dir():
+        return []
+    return sorted(p.name for p in raw.iterdir()
+                  if p.is_dir() and quarters.parse_quarter(p.name) == p.name and p.name < quarter)
+
+
+def normalize_notebook(path: Path) -> None:
+    """Drop what varies from run to run (timestamps, durations, random cell ids); keep the parameters."""
+    nb = nbformat.read(path, as_version=4)
+    pm = nb.metadata.get("papermill", {})
+    for key in ("start_time", "end_time", "duration"):
+        pm.pop(key, None)
+    for key in ("input_path", "output_path"):
+        if pm.get(key):
+            pm[key] = Path(pm[key]).name
+    pm["environment_variables"] = {}
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i:03d}"
+        cell.metadata.pop("execution", None)
+        cpm = cell.metadata.get("papermill")
+        if cpm is not None:
+            for key in ("start_time", "end_time", "duration"):
+                cpm.pop(key, None)
+    nbformat.write(nb, path)
+
+
+def execute(notebook: str, out: Path, parameters: dict, cwd: Path) -> None:
+    """Execute one notebook with papermill; on failure raise RunError naming the cell."""
+    import papermill as pm
+
+    source = PROJECT_ROOT / "notebooks" / notebook
+    try:
+        pm.execute_notebook(str(source), str(out), parameters=parameters, kernel_name=KERNEL,
+                            progress_bar=False, cwd=str(cwd), language="python")
+    except pm.PapermillExecutionError as exc:
+        raise RunError(f"笔记本 {notebook} 第 {exc.exec_count} 个单元格出错：{exc.ename}: {exc.evalue}\n"
+                       f"（已执行的笔记本保存在 {out}，可在 JupyterLab 中打开查看）") from None
+    normalize_notebook(out)
+
+
+def _say(progress: Callable[[str], None] | None, text: str) -> None:
+    if progress:
+        progress(text)
+
+
+def run_quarter(quarter: str, as_of: dt.date | None = None, data_dir: str | Path = "data",
+                reports_dir: str | Path = "reports", progress: Callable[[str], None] | None = print) -> RunResult:
+    from . import ingest, manifest, render
+
+    quarter = quarters.validate(quarter)
+    as_of = as_of or quarters.quarter_end(quarter)
+    data = Path(data_dir).resolve()
+    reports = Path(reports_dir).resolve()
+    if not (data / "raw" / quarter).is_dir():
+        raise RunError(f"没有找到 {data / 'raw' / quarter}：请把本季度的报送文件放在这里")
+    reports.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{quarter}.staging-", dir=reports))
+    seconds: dict[str, float] = {}
+    try:
+        t0 = time.perf_counter()
+        history = earlier_quarters(data, quarter)
+        for q in history:
+            _say(progress, f"[准备] 重新读取上期报送 {q}（评估需要历史数据）")
+            ingest.ingest_quarter(q, data)
+        seconds["history"] = time.perf_counter() - t0
+        nb_dir = staging / "notebooks"
+        nb_dir.mkdir()
+        # papermill runs from the data folder's parent, so the recorded parameter is a bare name and an
+        # auditor's re-run in another folder executes (and records) exactly the same notebook
+        params = {"quarter": quarter, "as_of": as_of.isoformat(), "data_dir": data.name,
+                  "output_dir": f"reports/{quarter}"}
+        executed = []
+        for i, notebook in enumerate(NOTEBOOKS, start=1):
+            _say(progress, f"[{i}/{len(NOTEBOOKS) + 1}] 执行 {notebook} …")
+            t = time.perf_counter()
+            wanted = {k: v for k, v in params.items() if k != "output_dir" or notebook.startswith("03")}
+            if notebook.startswith("01"):
+                wanted.pop("as_of")
+            out = nb_dir / notebook
+            execute(notebook, out, wanted, cwd=data.parent)
+            executed.append(out)
+            seconds[notebook] = time.perf_counter() - t
+        _say(progress, f"[{len(NOTEBOOKS) + 1}/{len(NOTEBOOKS) + 1}] 生成 HTML 和 PDF 报告 …")
+        t = time.perf_counter()
+        name = report_name(quarter)
+        html, pdf = staging / f"{name}.html", staging / f"{name}.pdf"
+        render.render_report(executed[-1], html, pdf, title=f"埇桥区农村电商优化升级工作评估报告（{quarters.quarter_label(quarter)}）")
+        seconds["render"] = time.perf_counter() - t
+        outputs = sorted(p for q in [*history, quarter] for p in processed_dir(data, q).glob("*") if p.is_file())
+        outputs += sorted(p for p in staging.rglob("*") if p.is_file())
+        record = manifest.build_manifest(quarter=quarter, as_of=as_of, data_dir=data, reports_dir=reports,
+                                         staging_dir=staging, parameters=params, outputs=outputs)
+        manifest.write_manifest(record, staging / "manifest.json")
+        final = reports / quarter
+        _swap(staging, final)
+    except BaseException:
+        failed = reports / f".{quarter}.failed"
+        shutil.rmtree(failed, ignore_errors=True)
+        if staging.exists():
+            os.replace(staging, failed)
+        _say(progress, f"运行失败：上一次的报告（如有）保持不变；本次的中间结果在 {failed}")
+        raise
+    seconds["total"] = time.perf_counter() - t0
+    result = RunResult(quarter, as_of, final, final / html.name, final / pdf.name,
+                       [final / "notebooks" / n for n in NOTEBOOKS], final / "manifest.json", seconds)
+    _say(progress, f"完成（{seconds['total']:.1f} 秒）：\n  {result.pdf}\n  {result.html}")
+    return result
+
+
+def _swap(staging: Path, final: Path) -> None:
+    """Replace final by staging with two renames; the old folder is removed only afterwards."""
+    old = final.with_name(f".{final.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        os.replace(final, old)
+    os.replace(staging, final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def main_run(quarter: str, **kwargs) -> int:
+    try:
+        run_quarter(quarter, **kwargs)
+    except RunError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    return 0
