@@ -74,11 +74,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .pipeline import run_quarter
+    from .pipeline import main_run
 
-    run_quarter(quarters.validate(args.quarter), as_of=args.as_of, data_dir=args.data,
-                reports_dir=args.reports)
-    return 0
+    return main_run(quarters.validate(args.quarter), as_of=args.as_of, data_dir=args.data,
+                    reports_dir=args.reports)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

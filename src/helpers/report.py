@@ -7,6 +7,7 @@ stay numbers here; formatting (percentages, lights) happens in tables.html_table
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -321,3 +322,43 @@ def status_rules() -> pd.DataFrame:
         (CONFLICT, "同一单位同一指标报送了不同数值"),
     ]
     return pd.DataFrame(rules, columns=["状态", "规则"])
+
+
+# ---------------------------------------------------------------- HTML pieces for the notebook
+
+
+def cover_html(rd: ReportData, plan: Plan, title: str = "埇桥区农村电商优化升级工作评估报告") -> str:
+    """The cover: title, period, evaluation date, organisation, basis, and a 示例数据 mark for samples."""
+    esc = html.escape
+    sample = (f'<p class="sample-mark">{SAMPLE_MARK}：本报告所用数据为程序生成的示例，不是真实统计</p>'
+              if rd.sample else "")
+    d = rd.as_of
+    return (
+        '<section class="cover">'
+        f'<h1 class="cover-title">{esc(title)}</h1>'
+        f'<p class="cover-period">报告期：{esc(quarters.quarter_label(rd.quarter))}（{esc(rd.quarter)}）</p>'
+        f'<p class="cover-date">评估日期：{d.year}年{d.month}月{d.day}日</p>'
+        f'<p class="cover-org">编制单位：{esc(str(plan.params.get("organization", "")))}</p>'
+        '<p class="cover-basis">评估依据：《埇桥区农村电商优化升级工作方案》（埇政办秘〔2019〕38号）</p>'
+        f"{sample}"
+        "</section>"
+        '<nav id="toc"></nav>'
+    )
+
+
+def paragraphs_html(sentences: list[str]) -> str:
+    return "".join(f"<p>{html.escape(s)}</p>" for s in sentences)
+
+
+def reporting_sentences(rs: dict) -> list[str]:
+    out = [f"应报送单位{rs['owed']}个，实际报送{rs['received']}个，报送率{rs['rate']:.1%}。"]
+    out.append(f"未报送：{'、'.join(rs['missing'])}。" if rs["missing"] else "所有应报单位均已报送。")
+    if rs["late_units"]:
+        out.append(f"迟报（季末后超过规定天数）：{'、'.join(rs['late_units'])}。")
+    if rs["returned"]:
+        out.append(f"报送文件无法采用、已退回：{'、'.join(rs['returned'])}。")
+    return out
+
+
+def key_value_frame(items: dict) -> pd.DataFrame:
+    return pd.DataFrame({"项目": list(items), "内容": [str(v) for v in items.values()]})
