@@ -1,0 +1,704 @@
+"""Ingest: the quarter's submission files as received → submissions.csv, rejects.csv, ingest_log.json.
+
+The rules are in ../shared/spec/submissions.md. In short: find the table, learn who and when the file
+is from, turn every row into exactly one of accepted / rejected / skipped, then settle duplicates
+across all files (equal → one, different → 数据冲突 for all of them; never a winner by order).
+
+What the log counts, per file ("rows"): the non-empty rows of the sheet that holds the table, from
+row 1 to the last row — title and "key：value" rows above the header, the header row, data rows and
+note/signature rows below. Each is counted once as accepted, rejected or skipped (by reason), so
+accepted + rejected + skipped == rows for every file. A file rejected as a whole has accepted = 0,
+rejected = 0 and all its rows skipped as "文件被拒收" (0 rows if it could not be read at all); its
+one line in rejects.csv has an empty source_row. Hence rejects.csv has Σ rejected + (files rejected)
+lines. Other sheets (an instructions sheet) are not counted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import values as V
+from .outputs import write_csv, write_json
+from .paths import processed_dir, raw_dir
+from .quarters import find_quarter, parse_quarter
+from .readers import FileRejected, Row, Sheet, read_bytes
+from .reference import Indicator, Plan, load_plan, nfkc
+
+SUBMISSION_COLUMNS = ["quarter", "unit", "indicator", "value", "denominator", "status", "approximate",
+                      "narrative", "problems", "next_steps", "evidence", "reported_on", "source_file",
+                      "source_sheet", "source_row"]
+REJECT_COLUMNS = ["quarter", "source_file", "source_sheet", "source_row", "unit", "indicator", "raw_value",
+                  "reason"]
+CONFLICT = "数据冲突"
+NOT_REPORTER = "该单位不是此指标的填报单位"
+
+SKIP_TITLE = "标题/说明"
+SKIP_HEADER = "表头"
+SKIP_NOTE = "注释/签名"
+SKIP_TOTAL = "合计"
+SKIP_EMPTY = "未填写"
+SKIP_DUPLICATE = "重复（已合并）"
+SKIP_FILE = "文件被拒收"
+
+# canonical header → field, and the other spellings accepted (submissions.md)
+HEADERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "指标代码": ("code", ("代码", "指标编号")),
+    "指标名称": ("name", ("指标", "任务名称")),
+    "累计完成值": ("value", ("累计完成", "完成值", "完成数")),
+    "基数": ("denominator", ("总数", "行政村数")),
+    "进展状态": ("status", ("状态", "完成状态")),
+    "进展情况": ("narrative", ("工作进展", "进展")),
+    "存在问题": ("problems", ("问题",)),
+    "下步打算": ("next_steps", ("下一步打算", "下步计划")),
+    "佐证材料": ("evidence", ("证明材料", "附件")),
+    "计量单位": ("measure", ()),
+    "目标值": ("target", ()),
+    "序号": ("seq", ()),
+    "填报单位": ("unit", ()),
+    "报告期": ("quarter", ()),
+    "填报日期": ("reported_on", ()),
+}
+HEADER_INDEX = {name: fld for canon, (fld, others) in HEADERS.items() for name in (canon, *others)}
+FIELD_NAMES = {fld: canon for canon, (fld, _) in HEADERS.items()}
+TEXT_FIELDS = ("narrative", "problems", "next_steps", "evidence")
+
+# "key：value" cells above or below the table; the note keys only end a value written before them
+META_KEYS = {"填报单位": "unit", "报送单位": "unit", "单位名称": "unit", "报告期": "quarter",
+             "报告期间": "quarter", "填报日期": "reported_on", "报送日期": "reported_on",
+             "填报时间": "reported_on"}
+NOTE_KEYS = ("填报人", "填表人", "联系人", "联系电话", "电话", "手机", "审核人", "负责人", "单位负责人",
+             "分管领导", "制表人", "制表", "签字", "签名", "盖章")
+_KEY_ALTERNATION = "|".join(sorted((*META_KEYS, *NOTE_KEYS), key=len, reverse=True))
+_KEY_RE = re.compile(rf"({_KEY_ALTERNATION})\s*(?:[（(][^）)]*[）)])?\s*[:：]")
+_NOTE_RE = re.compile(rf"^(?:(?:注|备注|附注|说明|填报说明)(?:[:：0-9一二三四五六七八九十、.．（(]|$)|注意|"
+                      rf"(?:{_KEY_ALTERNATION}))")
+_TOTAL_RE = re.compile(r"^(?:合计|总计|小计|全镇合计|汇总)$")
+_BRACKETS_RE = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
+SOURCE_LABELS = {"column": "表内“{key}”列", "cell": "表内“{key}”", "filename": "文件名"}
+IGNORED_NAMES = ("thumbs.db", "desktop.ini")
+
+
+# ---------------------------------------------------------------- result
+
+
+@dataclass
+class IngestResult:
+    quarter: str
+    submissions: pd.DataFrame
+    rejects: pd.DataFrame
+    log: dict
+    written: list[Path] = field(default_factory=list)
+
+    def summary(self) -> str:
+        t = self.log["totals"]
+        skipped = "，".join(f"{k} {v}" for k, v in t["skipped_by_reason"].items())
+        lines = [
+            f"{self.quarter} 报送文件 {t['files']} 个：读取 {t['files_ok']} 个，整体拒收 {t['files_rejected']} 个"
+            + (f"，忽略 {t['files_ignored']} 个" if t["files_ignored"] else ""),
+            f"数据行：接收 {t['accepted']}，拒收 {t['rejected']}，跳过 {t['skipped']}"
+            + (f"（{skipped}）" if skipped else ""),
+        ]
+        conflicts = int(self.rejects["reason"].str.startswith(CONFLICT).sum()) if len(self.rejects) else 0
+        if conflicts:
+            lines.append(f"其中数据冲突 {conflicts} 行，须人工核实")
+        if self.written:
+            lines.append(f"已写出：{self.written[0].parent}")
+        return "\n".join(lines)
+
+
+@dataclass
+class FileOutcome:
+    """One file's rows, before duplicates across files are settled."""
+    entry: dict
+    accepted: list[dict] = field(default_factory=list)
+    rejects: list[dict] = field(default_factory=list)
+    skipped: Counter = field(default_factory=Counter)
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def ingest_quarter(quarter: str, data_dir: str | Path = "data", plan: Plan | None = None) -> IngestResult:
+    """Read DATA_DIR/raw/QUARTER/, write DATA_DIR/processed/QUARTER/{submissions,rejects}.csv and ingest_log.json."""
+    quarter = _valid_quarter(quarter)
+    plan = plan or load_plan()
+    folder = raw_dir(data_dir, quarter)
+    if not folder.is_dir():
+        raise ValueError(f"没有找到报送文件夹：{folder}")
+    paths, ignored = list_submission_files(folder)
+    result = ingest_files(paths, quarter, plan, base=folder)
+    result.log["ignored"] = ignored
+    result.log["totals"]["files_ignored"] = len(ignored)
+    out = processed_dir(data_dir, quarter)
+    result.written = [
+        write_csv(result.submissions, out / "submissions.csv", SUBMISSION_COLUMNS),
+        write_csv(result.rejects, out / "rejects.csv", REJECT_COLUMNS),
+        write_json(result.log, out / "ingest_log.json"),
+    ]
+    return result
+
+
+def ingest_files(paths: Iterable[str | Path], quarter: str, plan: Plan, base: str | Path | None = None) -> IngestResult:
+    """Ingest the given files (no writing). Names in the outputs are relative to `base`, else the file name."""
+    quarter = _valid_quarter(quarter)
+    named = sorted((_display_name(Path(p), base), Path(p)) for p in paths)
+    max_bytes = int(float(plan.params.get("max_file_mb", 20)) * 1024 * 1024)
+    outcomes = [ingest_file(path, name, quarter, plan, max_bytes) for name, path in named]
+    settle_duplicates(outcomes)
+    return _assemble(quarter, plan, outcomes)
+
+
+def list_submission_files(folder: Path) -> tuple[list[Path], list[str]]:
+    """(files to read, names ignored): hidden files, ~$ lock files, .md notes and system files are ignored."""
+    keep, ignored = [], []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        rel = path.relative_to(folder)
+        if _ignored(rel):
+            ignored.append(rel.as_posix())
+        else:
+            keep.append(path)
+    return keep, ignored
+
+
+def _ignored(rel: Path) -> bool:
+    return (any(part.startswith(".") for part in rel.parts) or rel.name.startswith("~$")
+            or rel.suffix.lower() == ".md" or rel.name.lower() in IGNORED_NAMES)
+
+
+def _display_name(path: Path, base: str | Path | None) -> str:
+    if base is not None:
+        try:
+            return path.resolve().relative_to(Path(base).resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.name
+
+
+def _valid_quarter(quarter: str) -> str:
+    q = parse_quarter(quarter)
+    if q is None:
+        raise ValueError(f"报告期“{quarter}”无法识别，请写作 2019Q4")
+    return q
+
+
+# ---------------------------------------------------------------- one file
+
+
+def ingest_file(path: Path, name: str, quarter: str, plan: Plan, max_bytes: int | None) -> FileOutcome:
+    """One file → its outcome. Never raises: any failure is a file-level reject."""
+    data = path.read_bytes() if path.is_file() else b""
+    entry = {"file": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "unit": "",
+             "quarter": "", "reported_on": "", "sheet": "", "status": "ok", "reason": "", "rows": 0,
+             "accepted": 0, "rejected": 0, "skipped": 0, "skipped_by_reason": {}, "warnings": []}
+    outcome = FileOutcome(entry)
+    try:
+        sheets = read_bytes(name, data, max_bytes)
+        parse_file(outcome, sheets, quarter, plan)
+    except FileRejected as exc:
+        _reject_file(outcome, quarter, str(exc))
+    except Exception as exc:  # a bad file never stops the run
+        _reject_file(outcome, quarter, f"读取或解析时出错：{type(exc).__name__}: {exc}")
+    _count(outcome)
+    return outcome
+
+
+def _reject_file(outcome: FileOutcome, quarter: str, reason: str, raw_value: str = "") -> None:
+    entry = outcome.entry
+    entry.update(status="rejected", reason=reason)
+    outcome.accepted.clear()
+    outcome.rejects[:] = [_reject_row(quarter, entry["file"], entry["sheet"], None, entry["unit"], "",
+                                      raw_value, reason)]
+    outcome.skipped = Counter({SKIP_FILE: entry["rows"]} if entry["rows"] else {})
+
+
+def _count(outcome: FileOutcome) -> None:
+    entry = outcome.entry
+    entry["accepted"] = len(outcome.accepted)
+    entry["rejected"] = sum(1 for r in outcome.rejects if r["source_row"] is not None)
+    entry["skipped_by_reason"] = dict(sorted(outcome.skipped.items()))
+    entry["skipped"] = sum(outcome.skipped.values())
+
+
+@dataclass
+class Table:
+    sheet: Sheet
+    header: int  # 0-based row index of the header
+    columns: dict[str, int]  # field → 0-based column
+
+
+def parse_file(outcome: FileOutcome, sheets: list[Sheet], quarter: str, plan: Plan) -> None:
+    entry = outcome.entry
+    if not any(_non_empty(row) for sheet in sheets for row in sheet.rows):
+        raise FileRejected("文件中没有任何内容")
+    table = find_table(sheets)
+    entry["sheet"] = table.sheet.name
+    entry["rows"] = sum(1 for row in table.sheet.rows if _non_empty(row))
+    kinds = classify_rows(table)
+    meta = collect_meta(table, kinds)
+    entry["unit"] = resolve_unit(meta["unit"], plan, entry["file"])
+    entry["quarter"] = resolve_quarter(meta["quarter"], quarter, entry["file"])
+    entry["reported_on"], warning = resolve_date(meta["reported_on"])
+    if warning:
+        entry["warnings"].append(warning)
+    for index, kind in kinds.items():
+        if kind != "data":
+            outcome.skipped[kind] += 1
+            continue
+        cells = {fld: _cell(table.sheet.rows[index], col) for fld, col in table.columns.items()}
+        where = (entry["file"], table.sheet.name, index + 1)
+        try:
+            row = parse_row(cells, entry["unit"], plan)
+        except V.Reject as exc:
+            outcome.rejects.append(_reject_row(quarter, *where, entry["unit"], getattr(exc, "code", ""),
+                                               getattr(exc, "raw", ""), str(exc)))
+            continue
+        if row is None:
+            outcome.skipped[SKIP_EMPTY] += 1
+            continue
+        row.update(quarter=quarter, unit=entry["unit"], reported_on=entry["reported_on"], source_file=where[0],
+                   source_sheet=where[1], source_row=where[2])
+        outcome.accepted.append(row)
+
+
+def _non_empty(row: Row) -> bool:
+    return any(not V.is_blank(c) for c in row)
+
+
+def _cell(row: Row, col: int) -> object:
+    return row[col] if col < len(row) else None
+
+
+# ---------------------------------------------------------------- the table
+
+
+def header_key(cell: object) -> str:
+    """'累计完成值\\n（万元）' → '累计完成值'; '*指标代码' → '指标代码'; full-width and spaces tolerated."""
+    if not isinstance(cell, str):
+        return ""
+    text = _BRACKETS_RE.sub("", V.clean_text(cell))
+    return text.strip("*★:：")
+
+
+def match_header(row: Row) -> dict[str, int] | None:
+    """field → column if the row is the table's header, else None. Raises FileRejected on a repeated column."""
+    columns: dict[str, int] = {}
+    for col, cell in enumerate(row):
+        fld = HEADER_INDEX.get(header_key(cell))
+        if fld is None:
+            continue
+        if fld in columns:
+            raise FileRejected(f"表头中“{FIELD_NAMES[fld]}”出现两次（第 {columns[fld] + 1} 列和第 {col + 1} 列），"
+                               "无法确定使用哪一列")
+        columns[fld] = col
+    identifies = "code" in columns or "name" in columns
+    reports = "value" in columns or "status" in columns
+    return columns if identifies and reports else None
+
+
+def find_table(sheets: list[Sheet]) -> Table:
+    for sheet in sheets:
+        for index, row in enumerate(sheet.rows):
+            columns = match_header(row)
+            if columns is not None:
+                return Table(sheet, index, columns)
+    raise FileRejected("没有找到填报表的表头：需要“指标代码”（或“指标名称”）以及“累计完成值”（或“进展状态”）列")
+
+
+def classify_rows(table: Table) -> dict[int, str]:
+    """0-based index of every non-empty row of the table's sheet → 'data' or a skip reason."""
+    kinds: dict[int, str] = {}
+    for index, row in enumerate(table.sheet.rows):
+        if not _non_empty(row):
+            continue
+        if index < table.header:
+            kinds[index] = SKIP_TITLE
+        elif index == table.header:
+            kinds[index] = SKIP_HEADER
+        elif is_note(row):
+            kinds[index] = SKIP_NOTE
+        elif is_total(row, table.columns):
+            kinds[index] = SKIP_TOTAL
+        else:
+            kinds[index] = "data"
+    return kinds
+
+
+def _texts(row: Row) -> list[str]:
+    return [V.clean_text(c) for c in row if not V.is_blank(c)]
+
+
+def is_note(row: Row) -> bool:
+    """注：…, 说明…, 填报人：… 联系电话：…, 填报单位（盖章）：… — judged by the row's first non-empty cell."""
+    texts = _texts(row)
+    return bool(texts) and isinstance(next(c for c in row if not V.is_blank(c)), str) and bool(
+        _NOTE_RE.match(texts[0]))
+
+
+def is_total(row: Row, columns: dict[str, int]) -> bool:
+    """A 合计 row: the word in the code, name or 序号 column, and no indicator there."""
+    for fld in ("seq", "code", "name"):
+        if fld in columns:
+            cell = _cell(row, columns[fld])
+            if isinstance(cell, str) and _TOTAL_RE.match(V.clean_text(cell)):
+                return True
+    return False
+
+
+# ---------------------------------------------------------------- who and when
+
+
+def meta_cells(row: Row) -> list[tuple[str, object]]:
+    """(field, value) pairs of "key：value" cells: '填报单位：符离镇  报告期：2019年第四季度' in one cell,
+    or '填报单位：' / '填报单位' followed by the value in the next non-empty cell."""
+    pairs: list[tuple[str, object]] = []
+    cells = [c for c in row if not V.is_blank(c)]
+    for i, cell in enumerate(cells):
+        if not isinstance(cell, str):
+            continue
+        text = cell.strip()
+        bare = header_key(text)
+        if bare in META_KEYS and not _KEY_RE.search(text):  # key alone, value in the next cell
+            if i + 1 < len(cells):
+                pairs.append((META_KEYS[bare], cells[i + 1]))
+            continue
+        matches = list(_KEY_RE.finditer(text))
+        for j, m in enumerate(matches):
+            end = matches[j + 1].start() if j + 1 < len(matches) else len(text)
+            value: object = text[m.end():end].strip()
+            if m.group(1) not in META_KEYS:
+                continue
+            if value == "" and j + 1 == len(matches) and i + 1 < len(cells):
+                value = cells[i + 1]
+            if not V.is_blank(value):
+                pairs.append((META_KEYS[m.group(1)], value))
+    return pairs
+
+
+def collect_meta(table: Table, kinds: dict[int, str]) -> dict[str, list[tuple[str, object]]]:
+    """field → [(source label, raw value)] from columns and from key：value cells outside the table."""
+    meta: dict[str, list[tuple[str, object]]] = {"unit": [], "quarter": [], "reported_on": []}
+    for index, kind in kinds.items():
+        row = table.sheet.rows[index]
+        if kind == "data":
+            for fld in meta:
+                if fld in table.columns:
+                    cell = _cell(row, table.columns[fld])
+                    if not V.is_blank(cell):
+                        meta[fld].append((f"表内“{FIELD_NAMES[fld]}”列（第{index + 1}行）", cell))
+        elif kind in (SKIP_TITLE, SKIP_NOTE):
+            for fld, value in meta_cells(row):
+                meta[fld].append((f"表内“{FIELD_NAMES[fld]}”（第{index + 1}行）", value))
+    return meta
+
+
+def _distinct(sources: list[tuple[str, object]], key) -> dict:
+    """canonical value → first (source, raw) that gave it."""
+    out: dict = {}
+    for source, raw in sources:
+        out.setdefault(key(raw), (source, raw))
+    return out
+
+
+def _disagree(what: str, found: dict) -> FileRejected:
+    named = "；".join(f"{source}为“{V.cell_text(raw)}”" for source, raw in found.values())
+    return FileRejected(f"{what}不一致：{named}")
+
+
+def filename_parts(name: str) -> tuple[str | None, str | None]:
+    """'符离镇_2019Q4.xlsx' → ('符离镇', '2019Q4'); the unit is the part before the first '_'."""
+    stem = Path(name).stem
+    unit = stem.split("_")[0].strip() if stem.strip() else None
+    return unit or None, find_quarter(stem)
+
+
+def resolve_unit(sources: list[tuple[str, object]], plan: Plan, name: str) -> str:
+    registry = plan.registry
+    for source, raw in sources:
+        if registry.resolve(V.cell_text(raw)) is None:
+            raise FileRejected(_unknown_unit(V.cell_text(raw), source, plan))
+    from_name, _ = filename_parts(name)
+    if from_name and registry.resolve(from_name) is not None:
+        sources = [*sources, ("文件名", from_name)]
+    elif not sources:
+        shown = from_name or Path(name).stem
+        raise FileRejected("无法确定填报单位：表内没有“填报单位”，" + _unknown_unit(shown, "文件名", plan))
+    found = _distinct(sources, lambda raw: registry.resolve(V.cell_text(raw)).name)
+    if len(found) > 1:
+        raise _disagree("填报单位", found)
+    return next(iter(found))
+
+
+def _unknown_unit(name: str, source: str, plan: Plan) -> str:
+    close = plan.registry.suggest(name)
+    hint = f"，最接近的登记名称：{'、'.join(close)}" if close else ""
+    return f"{source}的单位“{name}”未登记{hint}"
+
+
+def _quarter_of(raw: object) -> str | None:
+    text = V.cell_text(raw)
+    return parse_quarter(text) or find_quarter(text)
+
+
+def resolve_quarter(sources: list[tuple[str, object]], folder_quarter: str, name: str) -> str:
+    for source, raw in sources:
+        if _quarter_of(raw) is None:
+            raise FileRejected(f"{source}的报告期“{V.cell_text(raw)}”无法识别（应写作 2019Q4 或 2019年第四季度）")
+    _, from_name = filename_parts(name)
+    if from_name:
+        sources = [*sources, ("文件名", from_name)]
+    if not sources:
+        raise FileRejected("无法确定报告期：表内没有“报告期”，文件名中也没有（应为 单位_2019Q4.xlsx）")
+    found = _distinct(sources, _quarter_of)
+    if len(found) > 1:
+        raise _disagree("报告期", found)
+    quarter = next(iter(found))
+    if quarter != folder_quarter:
+        raise FileRejected(f"报告期为 {quarter}，与所在文件夹的报告期 {folder_quarter} 不符")
+    return quarter
+
+
+def resolve_date(sources: list[tuple[str, object]]) -> tuple[str, str]:
+    """(ISO 填报日期 or '', a warning or ''). A date that cannot be read, or two that differ, is left empty."""
+    dates: dict[dt.date, tuple[str, object]] = {}
+    for source, raw in sources:
+        try:
+            day = V.parse_date(raw)
+        except V.Reject as exc:
+            return "", f"{source}：{exc}"
+        if day is not None:
+            dates.setdefault(day, (source, raw))
+    if len(dates) > 1:
+        return "", str(_disagree("填报日期", dates)) + "，填报日期留空"
+    return (next(iter(dates)).isoformat(), "") if dates else ("", "")
+
+
+# ---------------------------------------------------------------- one row
+
+
+class RowReject(V.Reject):
+    """A rejected row, with the indicator (if known) and the raw value to show."""
+
+    def __init__(self, reason: str, code: str = "", raw: str = ""):
+        super().__init__(reason)
+        self.code, self.raw = code, raw
+
+
+def identify(cells: dict[str, object], plan: Plan) -> Indicator | None:
+    """The indicator from 指标代码 (ｔ０１, t01 → T01), else from 指标名称; None if neither is given."""
+    code, name = cells.get("code"), cells.get("name")
+    if not V.is_blank(code):
+        ind = plan.indicators.get(nfkc(V.cell_text(code)).upper())
+        if ind is None:
+            raise RowReject(f"指标代码“{V.cell_text(code)}”不在指标目录中（T01…T17）", raw=V.cell_text(code))
+        return ind
+    if not V.is_blank(name):
+        ind = plan.indicator_by_name(V.cell_text(name))
+        if ind is None:
+            raise RowReject(f"指标名称“{V.cell_text(name)}”不在指标目录中，请填写指标代码", raw=V.cell_text(name))
+        return ind
+    return None
+
+
+def _reported(cells: dict[str, object], ratio: bool) -> bool:
+    fields = ("value", "status", "denominator") if ratio else ("value", "status")
+    return any(not V.is_blank(cells.get(f)) for f in fields)
+
+
+def parse_row(cells: dict[str, object], unit: str, plan: Plan) -> dict | None:
+    """A data row → the normalized submission fields, or None if nothing was filled in (未填写).
+
+    Raises a Reject (RowReject) naming the value.
+    """
+    try:
+        ind = identify(cells, plan)
+    except RowReject:
+        if not _reported(cells, ratio=True):
+            return None
+        raise
+    if ind is None:
+        if not _reported(cells, ratio=True):
+            return None
+        raise RowReject("无法识别指标：指标代码和指标名称均为空", raw=_raw(cells, "value"))
+    if not _reported(cells, ind.kind == "ratio"):
+        return None
+    if unit not in ind.reporters:
+        raise RowReject(f"{NOT_REPORTER}：{unit} 不填报 {ind.code}（{ind.name}）", ind.code, _raw(cells, "value"))
+    try:
+        fields = _values_for(ind, cells)
+    except RowReject:
+        raise
+    except V.Reject as exc:
+        raise RowReject(str(exc), ind.code, _raw_for(ind, cells)) from None
+    texts = {f: V.cell_text(cells.get(f)) for f in TEXT_FIELDS}
+    return {"indicator": ind.code, **fields, **texts}
+
+
+def _raw(cells: dict[str, object], fld: str) -> str:
+    return V.cell_text(cells.get(fld))
+
+
+def _raw_for(ind: Indicator, cells: dict[str, object]) -> str:
+    parts = [("累计完成值", "value"), ("进展状态", "status")]
+    if ind.kind == "ratio":
+        parts.insert(1, ("基数", "denominator"))
+    shown = [(label, _raw(cells, f)) for label, f in parts]
+    shown = [(label, text) for label, text in shown if text]
+    if len(shown) == 1 and shown[0][0] == "累计完成值":
+        return shown[0][1]
+    return "；".join(f"{label}={text}" for label, text in shown)
+
+
+def _values_for(ind: Indicator, cells: dict[str, object]) -> dict:
+    """value, denominator, status, approximate of a row, by the indicator's kind."""
+    status = V.parse_status(cells.get("status"))
+    value = denominator = None
+    approximate = False
+    if ind.kind == "ratio":
+        value, denominator, approximate = V.parse_ratio(cells.get("value"), cells.get("denominator"))
+    elif ind.kind == "milestone":
+        value = V.parse_milestone(cells.get("value"), status)
+    elif ind.kind == "qualitative":
+        if status is None:
+            shown = _raw(cells, "value")
+            extra = f"（累计完成值栏填写了“{shown}”，定性指标请在“进展状态”栏填写）" if shown else ""
+            raise V.Reject(f"定性指标的进展状态为空，应为 {'/'.join(V.STATUSES)}{extra}")
+        value, approximate = _optional_number(cells.get("value"))
+    else:
+        value, approximate = _number_in_unit(ind, cells)
+    return {"value": value, "denominator": denominator, "status": status or "", "approximate": approximate}
+
+
+def _number_in_unit(ind: Indicator, cells: dict[str, object]) -> tuple[float | None, bool]:
+    """count / amount / info: the value in the indicator's unit. A bare number in a row whose 计量单位
+    differs from the catalogue (350000 with 计量单位 元, for 万元) is read in the row's 计量单位."""
+    raw = cells.get("value")
+    number = V.parse_number(raw)
+    if number is None:
+        return None, False
+    measure = nfkc(V.cell_text(cells.get("measure")))
+    shown = V.cell_text(raw)
+    if not number.unit and measure and measure != ind.unit:
+        number = V.Number(number.value, number.approximate, measure)
+        shown = f"{shown}（计量单位：{measure}）"
+    return V.convert(number, ind.unit, "累计完成值", shown), number.approximate
+
+
+def _optional_number(cell: object) -> tuple[float | None, bool]:
+    """A qualitative row may carry a count in 累计完成值; text there is not a reject (the status decides)."""
+    try:
+        number = V.parse_number(cell)
+    except V.Reject:
+        return None, False
+    return (None, False) if number is None else (number.value, number.approximate)
+
+
+def _reject_row(quarter: str, file: str, sheet: str, row: int | None, unit: str, indicator: str,
+                raw_value: str, reason: str) -> dict:
+    return {"quarter": quarter, "source_file": file, "source_sheet": sheet, "source_row": row, "unit": unit,
+            "indicator": indicator, "raw_value": raw_value, "reason": reason}
+
+
+# ---------------------------------------------------------------- duplicates across files
+
+
+def _fingerprint(row: dict) -> tuple:
+    def num(x):
+        return None if x is None else round(float(x), 9)
+    return num(row["value"]), num(row["denominator"]), row["status"]
+
+
+def _describe(row: dict) -> str:
+    parts = []
+    if row["value"] is not None:
+        parts.append(f"{row['value']:g}" + (f"/{row['denominator']:g}" if row["denominator"] is not None else ""))
+    elif row["denominator"] is not None:
+        parts.append(f"基数 {row['denominator']:g}")
+    if row["status"]:
+        parts.append(row["status"])
+    return "，".join(parts) or "空"
+
+
+def _where(row: dict) -> str:
+    sheet = f"“{row['source_sheet']}”表" if row["source_sheet"] else ""
+    return f"{row['source_file']} {sheet}第{row['source_row']}行"
+
+
+def settle_duplicates(outcomes: list[FileOutcome]) -> None:
+    """Same unit + indicator more than once: equal → keep the first, skip the others as 重复（已合并）;
+    different → reject every one of them as 数据冲突."""
+    groups: dict[tuple[str, str], list[tuple[FileOutcome, dict]]] = {}
+    for outcome in outcomes:
+        for row in outcome.accepted:
+            groups.setdefault((row["unit"], row["indicator"]), []).append((outcome, row))
+    for (unit, code), members in groups.items():
+        if len(members) < 2:
+            continue
+        if len({_fingerprint(row) for _, row in members}) == 1:
+            for outcome, row in members[1:]:
+                outcome.accepted.remove(row)
+                outcome.skipped[SKIP_DUPLICATE] += 1
+            continue
+        for outcome, row in members:
+            others = "；".join(f"{_where(o)}为 {_describe(o)}" for _, o in members if o is not row)
+            reason = (f"{CONFLICT}：{unit} {code} 本行为 {_describe(row)}，而 {others}；"
+                      "同一单位同一指标数值不同，请核实后删除错误的一份")
+            outcome.accepted.remove(row)
+            outcome.rejects.append(_reject_row(row["quarter"], row["source_file"], row["source_sheet"],
+                                               row["source_row"], unit, code, _describe(row), reason))
+    for outcome in outcomes:
+        _count(outcome)
+
+
+# ---------------------------------------------------------------- assembling the outputs
+
+
+def _assemble(quarter: str, plan: Plan, outcomes: list[FileOutcome]) -> IngestResult:
+    unit_order = {name: i for i, name in enumerate(plan.registry.units)}
+    code_order = {code: i for i, code in enumerate(plan.indicators)}
+    accepted = [row for o in outcomes for row in o.accepted]
+    accepted.sort(key=lambda r: (unit_order.get(r["unit"], len(unit_order)), code_order[r["indicator"]],
+                                 r["source_file"], r["source_row"]))
+    rejects = [row for o in outcomes for row in o.rejects]
+    rejects.sort(key=lambda r: (r["source_file"], -1 if r["source_row"] is None else r["source_row"], r["reason"]))
+    submissions = pd.DataFrame(accepted, columns=SUBMISSION_COLUMNS)
+    submissions["value"] = pd.to_numeric(submissions["value"], errors="coerce").astype(float)
+    submissions["denominator"] = pd.to_numeric(submissions["denominator"], errors="coerce").astype(float)
+    submissions["approximate"] = submissions["approximate"].map({True: "true", False: "false"})
+    submissions["source_row"] = submissions["source_row"].astype("Int64")
+    rejects_df = pd.DataFrame(rejects, columns=REJECT_COLUMNS)
+    rejects_df["source_row"] = rejects_df["source_row"].astype("Int64")
+    return IngestResult(quarter, submissions.reset_index(drop=True), rejects_df.reset_index(drop=True),
+                        _log(quarter, outcomes))
+
+
+def _log(quarter: str, outcomes: list[FileOutcome]) -> dict:
+    files = [o.entry for o in outcomes]
+    skipped: Counter = Counter()
+    for entry in files:
+        skipped.update(entry["skipped_by_reason"])
+    totals = {
+        "files": len(files),
+        "files_ok": sum(1 for e in files if e["status"] == "ok"),
+        "files_rejected": sum(1 for e in files if e["status"] == "rejected"),
+        "files_ignored": 0,
+        "rows": sum(e["rows"] for e in files),
+        "accepted": sum(e["accepted"] for e in files),
+        "rejected": sum(e["rejected"] for e in files),
+        "skipped": sum(e["skipped"] for e in files),
+        "skipped_by_reason": dict(sorted(skipped.items())),
+        "units": sorted({e["unit"] for e in files if e["status"] == "ok"}),
+    }
+    return {"quarter": quarter, "counting": COUNTING, "files": files, "ignored": [], "totals": totals}
+
+
+COUNTING = ("rows = 表格所在工作表的非空行数（表头上方的标题/说明行、表头、数据行、表格下方的注释行）；"
+            "每个文件 accepted + rejected + skipped == rows；整份拒收的文件其各行计入 skipped“文件被拒收”，"
+            "在 rejects.csv 中记一行（source_row 为空）")

@@ -1,0 +1,223 @@
+"""Reading a submission file into sheets of rows of cell values.
+
+.xlsx/.xlsm/.xlsb (Excel, WPS), .xls and .ods go through python-calamine, which reads the values
+formulas had when the file was last saved. calamine shows a formula saved without its value, and an
+Excel error value, as an empty cell; for .xlsx/.xlsm a cheap scan of the sheet XML finds those cells
+and puts an UncachedFormula or a CellError in their place. .csv is decoded as UTF-8 (with or without
+BOM), UTF-16 with BOM, or GB18030 (a superset of GBK).
+
+Row i of a sheet (0-based) is the row Excel shows as i + 1; cell j is column j (A = 0).
+A file that cannot be read raises FileRejected with a Chinese reason.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from xml.etree import ElementTree
+
+import python_calamine
+
+from .values import CellError, UncachedFormula
+
+Row = list[object]
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+SUPPORTED_SUFFIXES = SPREADSHEET_SUFFIXES + (".csv",)
+OLE_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
+ZIP_SIGNATURE = b"PK\x03\x04"
+
+
+class FileRejected(Exception):
+    """The whole file cannot be read; str(exc) is the reason in Chinese."""
+
+
+@dataclass
+class Sheet:
+    name: str
+    rows: list[Row]
+
+
+def read_bytes(name: str, data: bytes, max_bytes: int | None = None) -> list[Sheet]:
+    """The sheets of a file given its name (for the format) and its content."""
+    suffix = PurePosixPath(name).suffix.lower()
+    check_file(suffix, data, max_bytes)
+    if suffix == ".csv":
+        return [Sheet("", read_csv_bytes(data))]
+    return read_spreadsheet(suffix, data)
+
+
+def check_file(suffix: str, data: bytes, max_bytes: int | None) -> None:
+    """File-level checks that need no parsing: format, size, encryption."""
+    if suffix not in SUPPORTED_SUFFIXES:
+        shown = suffix or "（无扩展名）"
+        raise FileRejected(f"不支持的文件格式 {shown}，请另存为 .xlsx、.xls、.ods 或 .csv 后报送")
+    if not data:
+        raise FileRejected("文件为空（0 字节）")
+    if max_bytes is not None and len(data) > max_bytes:
+        raise FileRejected(f"文件过大（{len(data) / 1048576:.1f} MB，上限 {max_bytes / 1048576:g} MB）")
+    if is_encrypted(data):
+        raise FileRejected("文件已加密（设置了打开密码），无法读取；请取消密码后重新报送")
+
+
+def is_encrypted(data: bytes) -> bool:
+    """An encrypted .xlsx is an OLE compound file holding an 'EncryptedPackage' stream."""
+    return data.startswith(OLE_SIGNATURE) and "EncryptedPackage".encode("utf-16-le") in data
+
+
+# ---------------------------------------------------------------- spreadsheets
+
+
+def read_spreadsheet(suffix: str, data: bytes) -> list[Sheet]:
+    try:
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except python_calamine.PasswordError:
+        raise FileRejected("文件已加密（设置了打开密码），无法读取；请取消密码后重新报送") from None
+    except Exception as exc:  # calamine raises several types for a broken file
+        raise FileRejected(f"文件已损坏或不是有效的 {suffix} 文件，无法读取（{_short(exc)}）") from None
+    try:
+        sheets = []
+        for name in book.sheet_names:
+            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            sheets.append(Sheet(name, [list(r) for r in rows]))
+    except python_calamine.PasswordError:
+        raise FileRejected("文件已加密（设置了打开密码），无法读取；请取消密码后重新报送") from None
+    except Exception as exc:
+        raise FileRejected(f"文件已损坏，工作表无法读取（{_short(exc)}）") from None
+    if data.startswith(ZIP_SIGNATURE) and suffix in (".xlsx", ".xlsm"):
+        overlay_special_cells(sheets, data)
+    return sheets
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:120]
+
+
+def overlay_special_cells(sheets: list[Sheet], data: bytes) -> None:
+    """Put UncachedFormula / CellError objects where calamine shows an empty cell."""
+    try:
+        found = scan_xlsx(data)
+    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError):
+        return  # calamine read it; the scan is a best-effort extra
+    for sheet in sheets:
+        for (r, c), marker in found.get(sheet.name, {}).items():
+            while len(sheet.rows) <= r:
+                sheet.rows.append([])
+            row = sheet.rows[r]
+            if len(row) <= c:
+                row.extend([""] * (c + 1 - len(row)))
+            row[c] = marker
+
+
+_CELL_RE = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_REF_RE = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_TYPE_RE = re.compile(rb'\bt="(\w+)"')
+_F_RE = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
+_V_RE = re.compile(rb"<(?:\w+:)?v\s*>(.*?)</(?:\w+:)?v>", re.S)
+
+
+def scan_xlsx(data: bytes) -> dict[str, dict[tuple[int, int], object]]:
+    """{sheet name: {(row, col) 0-based: UncachedFormula | CellError}} from the sheet XML."""
+    out: dict[str, dict[tuple[int, int], object]] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for name, part in sheet_parts(zf).items():
+            xml = zf.read(part)
+            if b"<f" not in xml and b':f' not in xml and b't="e"' not in xml:
+                continue
+            cells = special_cells(xml)
+            if cells:
+                out[name] = cells
+    return out
+
+
+def special_cells(xml: bytes) -> dict[tuple[int, int], object]:
+    cells: dict[tuple[int, int], object] = {}
+    for m in _CELL_RE.finditer(xml):
+        attrs, inner = m.group(1), m.group(2) or b""
+        ref = _REF_RE.search(attrs)
+        if ref is None:
+            continue
+        kind = _TYPE_RE.search(attrs)
+        value = _V_RE.search(inner)
+        formula = _F_RE.search(inner)
+        where = (int(ref.group(2)) - 1, column_index(ref.group(1).decode()))
+        if kind and kind.group(1) == b"e" and value and value.group(1).strip():
+            cells[where] = CellError(_unescape(value.group(1)))
+        elif formula and (value is None or not value.group(1).strip()):
+            cells[where] = UncachedFormula(_unescape(formula.group(1) or b""))
+    return cells
+
+
+def _unescape(raw: bytes) -> str:
+    text = raw.decode("utf-8", "replace")
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace(
+        "&amp;", "&")
+
+
+def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its XML part inside the package, from workbook.xml and its relationships."""
+    ns_main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    ns_rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    targets = {}
+    for rel in rels:
+        target = rel.get("Target", "")
+        target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        targets[rel.get("Id")] = target
+    parts = {}
+    for sheet in book.iter(f"{ns_main}sheet"):
+        part = targets.get(sheet.get(f"{ns_rel}id"))
+        if part:
+            parts[sheet.get("name")] = part
+    return parts
+
+
+def column_index(letters: str) -> int:
+    """'A' → 0, 'Z' → 25, 'AA' → 26."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def column_letters(index: int) -> str:
+    """0 → 'A', 26 → 'AA'."""
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+# ---------------------------------------------------------------- CSV
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (covers GBK and GB2312)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise FileRejected("CSV 文件编码无法识别（应为 UTF-8 或 GBK）") from None
+
+
+def read_csv_bytes(data: bytes) -> list[Row]:
+    text = decode_text(data)
+    first = text.split("\n", 1)[0]
+    delimiter = max((",", "\t", ";"), key=first.count)
+    try:
+        return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as exc:
+        raise FileRejected(f"CSV 文件格式有误，无法读取（{exc}）") from None
