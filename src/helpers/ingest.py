@@ -568,7 +568,8 @@ def _values_for(ind: Indicator, cells: dict[str, object]) -> dict:
     elif ind.kind == "qualitative":
         if status is None:
             shown = _raw(cells, "value")
-            extra = f"（累计完成值栏填写了“{shown}”，定性指标请在“进展状态”栏填写）" if shown else ""
+            extra = (f"（累计完成值栏填写了“{shown}”，定性指标的状态请填在“进展状态”栏）"
+                     if V.parse_status_word(shown) else f"（累计完成值为“{shown}”）" if shown else "")
             raise V.Reject(f"定性指标的进展状态为空，应为 {'/'.join(V.STATUSES)}{extra}")
         value, approximate = _optional_number(cells.get("value"))
     else:

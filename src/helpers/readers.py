@@ -146,10 +146,11 @@ def special_cells(xml: bytes) -> dict[tuple[int, int], object]:
         value = _V_RE.search(inner)
         formula = _F_RE.search(inner)
         where = (int(ref.group(2)) - 1, column_index(ref.group(1).decode()))
+        name = (ref.group(1) + ref.group(2)).decode()
         if kind and kind.group(1) == b"e" and value and value.group(1).strip():
-            cells[where] = CellError(_unescape(value.group(1)))
+            cells[where] = CellError(_unescape(value.group(1)), name)
         elif formula and (value is None or not value.group(1).strip()):
-            cells[where] = UncachedFormula(_unescape(formula.group(1) or b""))
+            cells[where] = UncachedFormula(_unescape(formula.group(1) or b""), name)
     return cells
 
 

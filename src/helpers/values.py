@@ -49,8 +49,9 @@ class Reject(ValueError):
 
 @dataclass(frozen=True)
 class CellError:
-    """An Excel error value (#DIV/0!, #REF!, …) found in the file."""
+    """An Excel error value (#DIV/0!, #REF!, …) found in the file, and its cell ('F5')."""
     code: str
+    ref: str = ""
 
     def __str__(self) -> str:
         return self.code
@@ -60,6 +61,7 @@ class CellError:
 class UncachedFormula:
     """A formula cell saved without its computed value (the file was never opened and saved in Excel)."""
     formula: str
+    ref: str = ""
 
     def __str__(self) -> str:
         return f"={self.formula}"
@@ -115,11 +117,12 @@ def excel_error(cell: object) -> str | None:
 
 
 def _check_special(cell: object, what: str) -> None:
+    where = f"（单元格 {cell.ref}）" if isinstance(cell, CellError | UncachedFormula) and cell.ref else ""
     if isinstance(cell, UncachedFormula):
-        raise Reject(f"{what}是公式“{cell}”但没有保存计算结果，请在 Excel 或 WPS 中打开、重新计算并保存后再报送")
+        raise Reject(f"{what}{where}是公式“{cell}”但没有保存计算结果，请在 Excel 或 WPS 中打开、重新计算并保存后再报送")
     code = excel_error(cell)
     if code:
-        raise Reject(f"{what}是 Excel 错误值“{code}”（公式出错），请改正后填写数值")
+        raise Reject(f"{what}{where}是 Excel 错误值“{code}”（公式出错），请改正后填写数值")
 
 
 # ---------------------------------------------------------------- numbers
