@@ -127,6 +127,8 @@ def _fill_like_a_person(path, plan, unit):
         status = "推进中" if n % 2 else "已完成"
         entry = {"value": value, "denominator": 12 if ind.kind == "ratio" else None, "status": status,
                  "evidence": f"{code}台账" if status == "已完成" else ""}
+        if ind.kind == "milestone":  # read from the status: done 1, not done 0 (indicators.md)
+            entry["read_as"] = 1.0 if status == "已完成" else 0.0
         ws.cell(row[0].row, col["累计完成值"], value)
         ws.cell(row[0].row, col["基数"], entry["denominator"])
         ws.cell(row[0].row, col["进展状态"], status)
@@ -159,7 +161,7 @@ def test_filled_template_round_trips_through_ingest(plan, tmp_path, unit):
     assert set(subs["unit"]) == {unit}
     for code, entry in typed.items():
         got = subs.loc[code]
-        assert _number(got["value"]) == _number(entry["value"]), code
+        assert _number(got["value"]) == entry.get("read_as", _number(entry["value"])), code
         assert _number(got["denominator"]) == _number(entry["denominator"]), code
         assert got["status"] == entry["status"], code
         assert (got["evidence"] or "") == entry["evidence"], code

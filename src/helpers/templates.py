@@ -61,9 +61,12 @@ class FormRow:
     evidence: str = ""
     hint: str = ""
 
-    def cells(self) -> list:
-        return [self.code, self.name, self.unit, self.target, self.value, self.denominator, self.status,
-                self.progress, self.problems, self.next_steps, self.evidence]
+    def cells(self, columns: list[str] = COLUMNS) -> list:
+        """The row's cells in the order of the given canonical columns."""
+        by_column = dict(zip(COLUMNS, [self.code, self.name, self.unit, self.target, self.value, self.denominator,
+                                       self.status, self.progress, self.problems, self.next_steps,
+                                       self.evidence], strict=True))
+        return [by_column[c] for c in columns]
 
 
 @dataclass
@@ -74,9 +77,15 @@ class Form:
     quarter: str
     rows: list[FormRow]
     reported_on: str = ""  # 填报日期, filled by the unit
+    quarter_text: str = ""  # 报告期 as written, if not the plain 2019Q4 (e.g. 2019年第四季度)
     title_note: str = ""  # e.g. "（示例数据，非真实统计）"
     signature: str = SIGNATURE
-    headers: list[str] = field(default_factory=lambda: list(COLUMNS))
+    columns: list[str] = field(default_factory=lambda: list(COLUMNS))  # canonical names, in sheet order
+    labels: dict[str, str] = field(default_factory=dict)  # header written for a column, if not canonical
+
+    @property
+    def headers(self) -> list[str]:
+        return [self.labels.get(c, c) for c in self.columns]
 
     @property
     def title(self) -> str:
@@ -95,11 +104,11 @@ def form_grid(form: Form) -> list[GridRow]:
     """The data sheet, top to bottom: title, the key：value cells, header, indicator rows, notes."""
     width = len(form.headers)
     meta = [""] * width
-    meta[0], meta[4], meta[8] = f"填报单位：{form.unit}", f"报告期：{form.quarter}", f"填报日期：{form.reported_on}"
+    meta[0], meta[4], meta[8] = f"填报单位：{form.unit}", f"报告期：{form.quarter_text or form.quarter}", f"填报日期：{form.reported_on}"
     grid = [GridRow("title", [form.title] + [""] * (width - 1)),
             GridRow("meta", meta),
             GridRow("header", list(form.headers))]
-    grid += [GridRow("data", row.cells()) for row in form.rows]
+    grid += [GridRow("data", row.cells(form.columns)) for row in form.rows]
     grid += [GridRow("note", [NOTE] + [""] * (width - 1)),
              GridRow("note", [form.signature] + [""] * (width - 1))]
     return grid
@@ -186,13 +195,13 @@ def instruction_lines(plan: Plan, form: Form) -> list[tuple[str, str]]:
         ("定性和里程碑指标", "不填“累计完成值”，以“进展状态”和佐证材料为准。"),
         ("本单位填报的指标", ""),
     ]
-    lines += [(row.code, _indicator_line(plan, row)) for row in form.rows]
+    lines += [(ind.code, _indicator_line(ind, form.unit)) for ind in plan.indicators_for(form.unit)]
     return lines
 
 
-def _indicator_line(plan: Plan, row: FormRow) -> str:
-    ind = plan.indicators[row.code]
-    target = "" if row.target is None else f"，目标 {row.target}"
+def _indicator_line(ind: Indicator, unit: str) -> str:
+    target = target_of(ind, unit)
+    target = "" if target is None else f"，目标 {target}"
     unit = f"（{ind.unit}）" if ind.unit else ""
     return f"{ind.name}{unit}{target}，时限 {ind.deadline.isoformat()}"
 
@@ -247,7 +256,7 @@ _WIDTHS = {"指标代码": 9, "指标名称": 34, "计量单位": 9, "目标值"
 def _write_data_sheet(ws, fmt: _Formats, form: Form) -> None:
     grid = form_grid(form)
     width = len(form.headers)
-    for c, name in enumerate(form.headers):
+    for c, name in enumerate(form.columns):
         ws.set_column(c, c, _WIDTHS.get(name, 12))
     first_data = next(i for i, g in enumerate(grid) if g.kind == "data")
     for r, grow in enumerate(grid):
@@ -259,10 +268,10 @@ def _write_data_sheet(ws, fmt: _Formats, form: Form) -> None:
             for c, text in enumerate(grow.cells):
                 ws.write_string(r, c, text, fmt.header)
         else:
-            _write_data_row(ws, r, form.rows[r - first_data], form.headers, fmt)
+            _write_data_row(ws, r, form.rows[r - first_data], form.columns, fmt)
     ws.set_row(0, 30)
     ws.freeze_panes(first_data, 2)
-    status_col = form.headers.index("进展状态")
+    status_col = form.columns.index("进展状态")
     if form.rows:
         ws.data_validation(first_data, status_col, first_data + len(form.rows) - 1, status_col, {
             "validate": "list", "source": list(STATUSES), "input_title": "进展状态",
@@ -289,12 +298,11 @@ def _write_meta(ws, r: int, cells: list, fmt: _Formats) -> None:
             ws.write_string(r, c, text, fmt.meta_open if text.startswith("填报日期") else fmt.meta)
 
 
-def _write_data_row(ws, r: int, row: FormRow, headers: list[str], fmt: _Formats) -> None:
-    values = dict(zip(COLUMNS, row.cells(), strict=True))
-    for c, name in enumerate(headers):
-        _write_cell(ws, r, c, values[name], _cell_format(row, name, fmt))
+def _write_data_row(ws, r: int, row: FormRow, columns: list[str], fmt: _Formats) -> None:
+    for c, (name, value) in enumerate(zip(columns, row.cells(columns), strict=True)):
+        _write_cell(ws, r, c, value, _cell_format(row, name, fmt))
     if row.hint:
-        col = headers.index("基数" if row.kind == "ratio" else "进展状态")
+        col = columns.index("基数" if row.kind == "ratio" else "进展状态")
         ws.write_comment(r, col, row.hint, {"author": "区电商办", "x_scale": 2, "y_scale": 1.5})
 
 
