@@ -193,6 +193,8 @@ def test_credibility_flags(q1, q4):
     bureau = q4.flags[q4.flags["flag"] == "区级数据不一致"]
     assert bureau["indicator"].tolist() == ["T11A"] and "30" in bureau["detail"].iloc[0]
     assert row(q4, DISTRICT, "T11A").actual == 22
+    assert row(q4, DISTRICT, "T11A")["flags"].count("区级数据不一致") == 1
+    assert "区级数据不一致" in row(q4, "区商务局", "T11A")["flags"]
 
 
 def test_lead_bureaus_answer_for_the_district_figure(q4):

@@ -314,7 +314,11 @@ def credibility_flags(history: list[QuarterRates], plan: Plan) -> pd.DataFrame:
     for r in current.district.itertuples():
         for f in r.flags:
             if f.startswith("区级数据不一致"):
-                rows.append((current.quarter, DISTRICT, r.indicator, "区级数据不一致", f.split("：", 1)[1]))
+                detail = f.split("：", 1)[1]
+                rows.append((current.quarter, DISTRICT, r.indicator, "区级数据不一致", detail))
+                bureaus = c[(c["indicator"] == r.indicator) & (c["state"] == "ok")
+                            & c["unit"].map(lambda u: _is_bureau(plan, u))]
+                rows += [(current.quarter, u, r.indicator, "区级数据不一致", detail) for u in bureaus["unit"]]
     df = pd.DataFrame(rows, columns=FLAG_COLUMNS)
     return _sort(df, plan, ["scope", "indicator", "flag"])
 
@@ -463,8 +467,17 @@ def _attach_flags(completion: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame
     out = completion.copy()
     keys = list(zip(out["scope"], out["indicator"], strict=True))
     add = [extra.get(k, "") for k in keys]
-    out["flags"] = ["；".join(x for x in (a, b) if x) for a, b in zip(out["flags"], add, strict=True)]
+    out["flags"] = [_merge_flags(a, b) for a, b in zip(out["flags"], add, strict=True)]
     return out
+
+
+def _merge_flags(own: str, extra: str) -> str:
+    """Join two '；'-separated flag lists, leaving out a flag whose detail is already there."""
+    parts = [p for p in own.split("；") if p]
+    for flag in (p for p in extra.split("；") if p):
+        if not any(p.split("：", 1)[0] == flag for p in parts):
+            parts.append(flag)
+    return "；".join(parts)
 
 
 def unit_scores(completion: pd.DataFrame, cells_df: pd.DataFrame, plan: Plan, quarter: str,
