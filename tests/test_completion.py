@@ -191,7 +191,8 @@ def test_credibility_flags(q1, q4):
     assert jump["flag"].tolist() == ["环比异常增长"]
     assert "累计值下降" in row(q1, "符离镇", "T01")["flags"]
     bureau = q4.flags[q4.flags["flag"] == "区级数据不一致"]
-    assert bureau["indicator"].tolist() == ["T11A"] and "30" in bureau["detail"].iloc[0]
+    assert bureau[["scope", "indicator"]].values.tolist() == [[DISTRICT, "T11A"], ["区商务局", "T11A"]]
+    assert "30" in bureau["detail"].iloc[0]
     assert row(q4, DISTRICT, "T11A").actual == 22
     assert row(q4, DISTRICT, "T11A")["flags"].count("区级数据不一致") == 1
     assert "区级数据不一致" in row(q4, "区商务局", "T11A")["flags"]
