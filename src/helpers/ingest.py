@@ -331,15 +331,10 @@ def classify_rows(table: Table) -> dict[int, str]:
     return kinds
 
 
-def _texts(row: Row) -> list[str]:
-    return [V.clean_text(c) for c in row if not V.is_blank(c)]
-
-
 def is_note(row: Row) -> bool:
     """注：…, 说明…, 填报人：… 联系电话：…, 填报单位（盖章）：… — judged by the row's first non-empty cell."""
-    texts = _texts(row)
-    return bool(texts) and isinstance(next(c for c in row if not V.is_blank(c)), str) and bool(
-        _NOTE_RE.match(texts[0]))
+    first = next((c for c in row if not V.is_blank(c)), None)
+    return isinstance(first, str) and bool(_NOTE_RE.match(V.clean_text(first)))
 
 
 def is_total(row: Row, columns: dict[str, int]) -> bool:

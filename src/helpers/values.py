@@ -87,7 +87,7 @@ def is_blank(cell: object) -> bool:
 
 def clean_text(cell: object) -> str:
     """Full-width to half-width, all whitespace (spaces, line breaks) removed."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(cell)))
+    return "".join(unicodedata.normalize("NFKC", str(cell)).split())
 
 
 def cell_text(cell: object) -> str:
