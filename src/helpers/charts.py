@@ -108,7 +108,11 @@ def _extract_sc_faces() -> list[Path]:
 
     cache = Path(mpl.get_cachedir()) / "yqeval-fonts"
     collections = sorted(
-        {f.fname for f in font_manager.fontManager.ttflist if f.fname.lower().endswith(".ttc") and f.name.startswith("Noto Sans CJK")}
+        {
+            f.fname
+            for f in font_manager.fontManager.ttflist
+            if f.fname.lower().endswith(".ttc") and f.name.startswith("Noto Sans CJK")
+        }
     )
     out = []
     for ttc in collections:
@@ -183,14 +187,21 @@ def _light_legend(ax, lights: list[str], **kw) -> None:
 
 def _light_patch(light: str) -> Patch:
     hatch = "///" if light == "灰" else None
-    return Patch(facecolor=LIGHT_COLORS[light], edgecolor="#7f7f7f" if hatch else "none", hatch=hatch, label=LIGHT_NAMES[light])
+    return Patch(
+        facecolor=LIGHT_COLORS[light],
+        edgecolor="#7f7f7f" if hatch else "none",
+        hatch=hatch,
+        label=LIGHT_NAMES[light],
+    )
 
 
 # ------------------------------------------------------------------------------------------- charts
 def status_counts_bar(counts: pd.Series, title: str = "指标状态分布") -> Figure:
     """Bar per status word (index) with its count, coloured by its light."""
     counts = counts[counts.index.notna()]
-    order = [s for s in STATUS_ORDER if s in counts.index] + sorted(s for s in counts.index if s not in LIGHTS)
+    order = [s for s in STATUS_ORDER if s in counts.index] + sorted(
+        s for s in counts.index if s not in LIGHTS
+    )
     counts = counts.reindex(order).fillna(0).astype(int)
     fig = _figure(7.5)
     ax = fig.add_subplot()
@@ -208,7 +219,12 @@ def status_counts_bar(counts: pd.Series, title: str = "指标状态分布") -> F
     ax.margins(y=0.15)
     ax.yaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
     ax.grid(axis="x", visible=False)
-    _light_legend(ax, sorted({LIGHTS[s] for s in counts.index if s in LIGHTS}), loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    _light_legend(
+        ax,
+        sorted({LIGHTS[s] for s in counts.index if s in LIGHTS}),
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+    )
     return fig
 
 
@@ -253,9 +269,13 @@ def rate_heatmap(rates: pd.DataFrame, title: str = "各单位指标完成率", c
 
 def score_ranking(scores: pd.DataFrame, title: str = "各单位综合得分排名") -> Figure:
     """Horizontal bars of unit scores (0..1), best at the top, coloured by peer group."""
-    data = scores.sort_values(["score", "unit"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
+    data = scores.sort_values(["score", "unit"], ascending=[False, True], kind="mergesort").reset_index(
+        drop=True
+    )
     groups = list(dict.fromkeys(data["peer_group"].fillna("其他")))
-    palette = dict(zip(groups, sns.color_palette("Blues_r" if len(groups) <= 1 else "deep", len(groups)), strict=True))
+    palette = dict(
+        zip(groups, sns.color_palette("Blues_r" if len(groups) <= 1 else "deep", len(groups)), strict=True)
+    )
     fig = _figure(2.4 + 0.5 * max(len(data), 1))
     ax = fig.add_subplot()
     y = np.arange(len(data))
@@ -271,7 +291,12 @@ def score_ranking(scores: pd.DataFrame, title: str = "各单位综合得分排�
     ax.set_xlabel("综合得分（封顶完成率的平均值）")
     ax.set_ylabel("单位")
     ax.grid(axis="y", visible=False)
-    ax.legend(handles=[Patch(color=palette[g], label=g) for g in groups], title="类别", frameon=False, loc="lower right")
+    ax.legend(
+        handles=[Patch(color=palette[g], label=g) for g in groups],
+        title="类别",
+        frameon=False,
+        loc="lower right",
+    )
     return fig
 
 
@@ -302,10 +327,12 @@ def trend_chart(trend: pd.DataFrame, title: str = "主要指标趋势", ncols: i
         ax.set_xticks(x, quarters)
         ax.set_xlabel("季度")
         ax.set_ylabel("累计完成值")
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0) if is_ratio else FuncFormatter(_thousands))
+        ax.yaxis.set_major_formatter(
+            PercentFormatter(1.0, decimals=0) if is_ratio else FuncFormatter(_thousands)
+        )
         ax.margins(y=0.18)
         ax.grid(axis="x", visible=False)
-    for ax in axes[len(indicators):]:
+    for ax in axes[len(indicators) :]:
         ax.set_visible(False)
     fig.suptitle(title, fontsize=11, fontweight="bold")
     fig.legend(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import copy
 import html
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -23,20 +24,32 @@ END_ID = "report-end"
 
 # nbconvert's classic-template wrappers around every cell and output; unwrapped so that the report
 # is a flat flow of headings, paragraphs, tables and images (page-break rules then apply cleanly).
-_WRAPPER_CLASSES = {"cell", "inner_cell", "text_cell_render", "output_wrapper", "output", "output_area", "output_subarea"}
+_WRAPPER_CLASSES = {
+    "cell",
+    "inner_cell",
+    "text_cell_render",
+    "output_wrapper",
+    "output",
+    "output_area",
+    "output_subarea",
+}
 _DROP_TAGS = ("script", "style", "link", "iframe", "object", "embed", "noscript", "template", "base", "meta")
 _DROP_MIMES = ("application/javascript", "text/javascript", "application/vnd.jupyter.widget-view+json")
 
 
 # ------------------------------------------------------------------------------------ notebook side
-def cover_html(title: str, subtitle: str = "", meta: dict[str, str] | None = None, sample: bool = False) -> str:
+def cover_html(
+    title: str, subtitle: str = "", meta: dict[str, str] | None = None, sample: bool = False
+) -> str:
     """Markup for the cover page (display it with IPython.display.HTML in the report's first cell)."""
     parts = ['<section class="cover">', f"<h1>{html.escape(title)}</h1>"]
     if subtitle:
         parts.append(f'<p class="subtitle">{html.escape(subtitle)}</p>')
     if meta:
         parts.append("<dl>")
-        parts += [f"<div><dt>{html.escape(k)}</dt><dd>{html.escape(str(v))}</dd></div>" for k, v in meta.items()]
+        parts += [
+            f"<div><dt>{html.escape(k)}</dt><dd>{html.escape(str(v))}</dd></div>" for k, v in meta.items()
+        ]
         parts.append("</dl>")
     if sample:
         parts.append('<p class="sample-mark">示例数据</p>')
@@ -62,13 +75,18 @@ def notebook_to_html(nb, title: str, lang: str = "zh-CN") -> str:
 
 
 def report_css() -> str:
-    return resources.files("helpers").joinpath("report.css").read_text(encoding="utf-8")
+    """report.css without its comments (they explain the file, not the report)."""
+    css = resources.files("helpers").joinpath("report.css").read_text(encoding="utf-8")
+    css = re.sub(r"/\*.*?\*/\n?", "", css, flags=re.S)
+    return re.sub(r"\n{3,}", "\n\n", css).lstrip()
 
 
 def _clean_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Copy of nb with only what a reader should see, and nothing that varies between runs."""
     nb = copy.deepcopy(nb)
-    nb.metadata = nbformat.NotebookNode({k: v for k, v in nb.metadata.items() if k in ("kernelspec", "language_info")})
+    nb.metadata = nbformat.NotebookNode(
+        {k: v for k, v in nb.metadata.items() if k in ("kernelspec", "language_info")}
+    )
     cells = []
     for i, cell in enumerate(nb.cells):
         tags = set(cell.get("metadata", {}).get("tags", []))
@@ -78,7 +96,9 @@ def _clean_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         cell.metadata = nbformat.NotebookNode({})
         if cell.cell_type == "code":
             cell.execution_count = None
-            cell.outputs = [] if "remove-output" in tags else [o for o in map(_clean_output, cell.outputs) if o]
+            cell.outputs = (
+                [] if "remove-output" in tags else [o for o in map(_clean_output, cell.outputs) if o]
+            )
         cells.append(cell)
     nb.cells = cells
     return nb
@@ -207,7 +227,9 @@ def html_to_pdf(html_text: str, pdf_path: str | Path, base_url: str | Path | Non
     return write_bytes(Path(pdf_path), pdf_bytes(html_text, base_url))
 
 
-def render_report(executed_nb_path: str | Path, out_html: str | Path, out_pdf: str | Path, title: str) -> tuple[Path, Path]:
+def render_report(
+    executed_nb_path: str | Path, out_html: str | Path, out_pdf: str | Path, title: str
+) -> tuple[Path, Path]:
     """Executed notebook → HTML and PDF. Both are produced in memory before either file is replaced."""
     html_text = notebook_to_html(executed_nb_path, title)
     pdf = pdf_bytes(html_text, base_url=Path(executed_nb_path).parent)

@@ -116,7 +116,7 @@ def html_table(
         cells = []
         for col, value in zip(columns, row, strict=True):
             text = status_cell(value) if col == status_col else format_value(value, fmts[col])
-            na = ' na' if text == NA else ""
+            na = " na" if text == NA else ""
             cells.append(f'<td class="{cls(col)}{na}">{text}</td>')
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
@@ -162,7 +162,11 @@ def _number(x: float) -> str:
 
 def _plain(value: object) -> str:
     if isinstance(value, datetime | pd.Timestamp):
-        return value.strftime("%Y-%m-%d") if (value.hour, value.minute, value.second) == (0, 0, 0) else value.isoformat(" ")
+        return (
+            value.strftime("%Y-%m-%d")
+            if (value.hour, value.minute, value.second) == (0, 0, 0)
+            else value.isoformat(" ")
+        )
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float):

@@ -1,0 +1,83 @@
+import numpy as np
+import pandas as pd
+
+from helpers.charts import LIGHT_COLORS, LIGHTS
+from helpers.tables import SHAPES, format_value, html_table, light, status_cell
+
+
+def test_text_cells_are_escaped():
+    df = pd.DataFrame({"narrative": ["<script>alert(1)</script>", 'a & "b"\n第二行']})
+    out = html_table(df, columns={"narrative": "进展<情况>"})
+    assert "<script" not in out
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out
+    assert "a &amp; &quot;b&quot;<br>第二行" in out
+    assert "进展&lt;情况&gt;" in out
+
+
+def test_numbers_percentages_and_missing():
+    df = pd.DataFrame(
+        {
+            "unit": ["甲", "乙"],
+            "actual": [12345.0, np.nan],
+            "target": [15000, 200],
+            "rate": [0.735, 1.2],
+            "n": ["1234", ""],
+        }
+    )
+    out = html_table(df, formats={"n": "int"})
+    assert '<td class="num">12,345</td>' in out
+    assert '<td class="num">15,000</td>' in out
+    assert '<td class="num">73.5%</td>' in out
+    assert '<td class="num">120.0%</td>' in out
+    assert '<td class="num">1,234</td>' in out  # numeric text from a CSV read as str
+    assert out.count("—") == 2
+    assert '<th class="text" scope="col">unit</th>' in out and '<th class="num" scope="col">rate</th>' in out
+    assert out.startswith('<table class="report-table">') and "<thead>" in out and "<tbody>" in out
+
+
+def test_format_value():
+    assert format_value(1234.5, "num") == "1,234.5"
+    assert format_value(0.12345, "pct") == "12.3%"
+    assert format_value(0.5, "pct0") == "50%"
+    assert format_value(2.0, "{:.2f}") == "2.00"
+    assert (
+        format_value(None) == "—" and format_value(float("nan"), "pct") == "—" and format_value(pd.NA) == "—"
+    )
+    assert format_value(pd.Timestamp("2019-12-31")) == "2019-12-31"
+    assert format_value("<b>", lambda v: f"[{v}]") == "[&lt;b&gt;]"
+
+
+def test_columns_order_caption_and_widths():
+    df = pd.DataFrame({"a": [1], "b": ["x"], "c": [2]})
+    out = html_table(df, columns={"c": "丙", "b": "乙"}, caption="表 1 <示例>", widths={"b": "40%"})
+    assert out.index("丙") < out.index("乙") and ">a<" not in out
+    assert "<caption>表 1 &lt;示例&gt;</caption>" in out
+    assert '<col style="width:40%">' in out
+
+
+def test_lights_have_distinct_shapes_and_the_palette_colours():
+    assert len(set(SHAPES.values())) == 4
+    for status, key in LIGHTS.items():
+        mark = light(status)
+        assert SHAPES[key] in mark and LIGHT_COLORS[key] in mark
+    assert light("推进中") == "" and light(None) == ""
+    assert (
+        "●" in light("已完成")
+        and "▲" in light("滞后")
+        and "■" in light("逾期未完成")
+        and "○" in light("未报送")
+    )
+
+
+def test_status_cell_in_table():
+    df = pd.DataFrame({"status": ["严重滞后", "<i>x</i>", None]})
+    out = html_table(df, columns={"status": "状态"}, status_col="status")
+    assert "■</span>\u2009严重滞后" in out
+    assert "&lt;i&gt;x&lt;/i&gt;" in out
+    assert status_cell(None) == "—"
+    assert 'class="status"' in out
+
+
+def test_deterministic():
+    df = pd.DataFrame({"unit": ["甲"], "rate": [0.5], "status": ["滞后"]})
+    assert html_table(df, status_col="status") == html_table(df, status_col="status")
