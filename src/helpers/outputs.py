@@ -32,13 +32,24 @@ def write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
     return write_bytes(path, text.encode(encoding))
 
 
+def umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def write_bytes(path: Path, data: bytes) -> Path:
-    """Write via a temporary file and rename, so a failed run never leaves half a file."""
+    """Write via a temporary file and rename, so a failed run never leaves half a file.
+
+    The file gets the permissions a plain open() would give (mkstemp's are owner-only), so
+    colleagues and auditors on a shared machine can read what a run wrote.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, 0o666 & ~umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

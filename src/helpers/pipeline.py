@@ -22,6 +22,7 @@ from pathlib import Path
 import nbformat
 
 from . import quarters
+from .outputs import umask
 from .paths import PROJECT_ROOT, processed_dir
 
 NOTEBOOKS = ("01_ingest.ipynb", "02_evaluate.ipynb", "03_report.ipynb")
@@ -108,6 +109,7 @@ def run_quarter(quarter: str, as_of: dt.date | None = None, data_dir: str | Path
         raise RunError(f"没有找到 {data / 'raw' / quarter}：请把本季度的报送文件放在这里")
     reports.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{quarter}.staging-", dir=reports))
+    os.chmod(staging, 0o777 & ~umask())  # mkdtemp's folder is owner-only; the report is for others
     seconds: dict[str, float] = {}
     try:
         t0 = time.perf_counter()
