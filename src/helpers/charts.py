@@ -146,10 +146,22 @@ def to_svg(fig: Figure) -> str:
 
 
 def to_png(fig: Figure, dpi: int = PRINT_DPI) -> bytes:
-    """PNG bytes of fig, byte-identical for identical figures (no software/date metadata)."""
+    """PNG bytes of fig, byte-identical for identical figures (no metadata).
+
+    Flattened to RGB: an alpha channel becomes a soft mask in the PDF, which some viewers draw
+    as a grey box around the chart and which WeasyPrint has to encode separately.
+    """
+    from PIL import Image
+
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
-    return buf.getvalue()
+    buf.seek(0)
+    out = io.BytesIO()
+    with Image.open(buf) as image:
+        flat = Image.new("RGB", image.size, "white")
+        flat.paste(image, mask=image.getchannel("A") if image.mode == "RGBA" else None)
+        flat.save(out, format="png", dpi=(dpi, dpi))
+    return out.getvalue()
 
 
 def show(fig: Figure, print_png: bool = True) -> None:
