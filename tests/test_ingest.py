@@ -176,6 +176,13 @@ def test_key_and_value_in_adjacent_cells_and_a_date_below_the_table(data, plan):
     assert result.submissions.loc[0, "reported_on"] == "2020-01-08"
 
 
+def test_an_empty_key_does_not_take_the_next_keys_cell(data, plan):
+    rows = [["填报日期：", "填报单位：符离镇", "报告期", "2019Q4"], HEADER, line("T01", 5)]
+    result = ingest(data, {"x.xlsx": lambda p: write_xlsx(p, {"表": rows})}, plan)
+    e = entry(result, "x.xlsx")
+    assert (e["unit"], e["quarter"], e["reported_on"], e["warnings"]) == ("符离镇", Q, "", [])
+
+
 @pytest.mark.parametrize("written", ["2020年1月8日", "2020/1/8", "2020-01-08"])
 def test_report_dates_as_text(data, plan, written):
     rows = [[f"填报单位：符离镇 报告期：2019年第四季度 填报日期：{written}"], HEADER, line("T01", 5)]

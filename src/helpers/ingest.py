@@ -109,8 +109,8 @@ class IngestResult:
         conflicts = int(self.rejects["reason"].str.startswith(CONFLICT).sum()) if len(self.rejects) else 0
         if conflicts:
             lines.append(f"其中数据冲突 {conflicts} 行，须人工核实")
-        if self.written:
-            lines.append(f"已写出：{self.written[0].parent}")
+        if self.written:  # no absolute path: the summary is shown in executed notebooks, which must reproduce
+            lines.append(f"已写出：processed/{self.quarter}/ 下的 " + "、".join(p.name for p in self.written))
         return "\n".join(lines)
 
 
@@ -361,7 +361,7 @@ def meta_cells(row: Row) -> list[tuple[str, object]]:
         text = cell.strip()
         bare = header_key(text)
         if bare in META_KEYS and not _KEY_RE.search(text):  # key alone, value in the next cell
-            if i + 1 < len(cells):
+            if i + 1 < len(cells) and not _is_key(cells[i + 1]):
                 pairs.append((META_KEYS[bare], cells[i + 1]))
             continue
         matches = list(_KEY_RE.finditer(text))
@@ -370,11 +370,15 @@ def meta_cells(row: Row) -> list[tuple[str, object]]:
             value: object = text[m.end():end].strip()
             if m.group(1) not in META_KEYS:
                 continue
-            if value == "" and j + 1 == len(matches) and i + 1 < len(cells):
+            if value == "" and j + 1 == len(matches) and i + 1 < len(cells) and not _is_key(cells[i + 1]):
                 value = cells[i + 1]
             if not V.is_blank(value):
                 pairs.append((META_KEYS[m.group(1)], value))
     return pairs
+
+
+def _is_key(cell: object) -> bool:
+    return isinstance(cell, str) and (bool(_KEY_RE.search(cell)) or header_key(cell) in META_KEYS)
 
 
 def collect_meta(table: Table, kinds: dict[int, str]) -> dict[str, list[tuple[str, object]]]:
