@@ -100,7 +100,7 @@ def fmt_value(x: float, kind: str, unit: str) -> str:
         return "—"
     if kind == "ratio":
         return f"{x:.1%}"
-    if kind == "milestone":
+    if kind in ("milestone", "qualitative"):
         return "已完成" if x >= 1 else "未完成"
     return fmt_number(x, unit)
 
@@ -180,13 +180,13 @@ def task_table(rd: ReportData, plan: Plan) -> pd.DataFrame:
         task = plan.tasks[ind.task]
         target = r["target"]
         if ind.kind == "qualitative" and len(ind.reporters) > 1:
-            actual, target_text = f"{fmt_number(r['actual'])}个单位完成", f"{fmt_number(target)}个单位"
+            actual, target_text = f"{fmt_number(r['actual'])}个单位", f"{fmt_number(target)}个单位"
         else:
             actual = fmt_value(r["actual"], ind.kind, ind.unit)
-            target_text = fmt_value(target, ind.kind, ind.unit) if target == target else "—（不考核）"
-        rows.append({"序号": ind.task, "指标": f"{code} {ind.name}", "全区完成": actual, "目标": target_text,
-                     "完成率": r["rate"], "序时进度": r["expected"], "状态": r["status"] or "不考核",
-                     "时限": ind.deadline.isoformat(), "牵头单位": task.lead})
+            target_text = fmt_value(target, ind.kind, ind.unit) if target == target else "—"
+        rows.append({"序号": ind.task, "指标": f"{code} {ind.name}（时限{ind.deadline:%Y-%m-%d}）",
+                     "全区完成": actual, "目标": target_text, "完成率": r["rate"], "序时进度": r["expected"],
+                     "状态": r["status"] or "不考核", "牵头单位": task.lead})
     return pd.DataFrame(rows)
 
 
@@ -221,7 +221,7 @@ def lagging_units(rd: ReportData, plan: Plan, limit: int = 40) -> pd.DataFrame:
         ind = plan.indicators[r.indicator]
         problem = subs["problems"].get((r.scope, r.indicator), "") if len(subs) else ""
         rows.append({"单位": r.scope, "指标": f"{r.indicator} {ind.name}",
-                     "完成": fmt_value(r.actual, ind.kind, ind.unit) if ind.kind != "qualitative" else "未完成",
+                     "完成": fmt_value(r.actual, ind.kind, ind.unit),
                      "完成率": r.rate, "状态": r.status, "存在问题（单位填报）": problem or "（未填写）"})
     df = pd.DataFrame(rows, columns=["单位", "指标", "完成", "完成率", "状态", "存在问题（单位填报）"])
     severity = {s: i for i, s in enumerate([OVERDUE, FAR_BEHIND, STRIVE_MISSED, BEHIND])}
@@ -239,8 +239,7 @@ def bureau_table(rd: ReportData, plan: Plan) -> pd.DataFrame:
         ind = plan.indicators[r.indicator]
         role = "牵头（全区数）" if "牵头任务" in str(r.flags) else "本单位填报"
         rows.append({"单位": r.scope, "任务": ind.task, "指标": f"{r.indicator} {ind.name}", "角色": role,
-                     "完成": fmt_value(r.actual, ind.kind, ind.unit) if ind.kind != "qualitative"
-                     else ("已完成" if r.actual == 1 else "未完成" if r.actual == r.actual else "—"),
+                     "完成": fmt_value(r.actual, ind.kind, ind.unit),
                      "完成率": r.rate, "状态": r.status or "不考核"})
     return pd.DataFrame(rows)
 
@@ -329,21 +328,16 @@ def status_rules() -> pd.DataFrame:
 
 def cover_html(rd: ReportData, plan: Plan, title: str = "埇桥区农村电商优化升级工作评估报告") -> str:
     """The cover: title, period, evaluation date, organisation, basis, and a 示例数据 mark for samples."""
-    esc = html.escape
-    sample = (f'<p class="sample-mark">{SAMPLE_MARK}：本报告所用数据为程序生成的示例，不是真实统计</p>'
-              if rd.sample else "")
+    from .render import cover_html as render_cover
+
     d = rd.as_of
-    return (
-        '<section class="cover">'
-        f'<h1 class="cover-title">{esc(title)}</h1>'
-        f'<p class="cover-period">报告期：{esc(quarters.quarter_label(rd.quarter))}（{esc(rd.quarter)}）</p>'
-        f'<p class="cover-date">评估日期：{d.year}年{d.month}月{d.day}日</p>'
-        f'<p class="cover-org">编制单位：{esc(str(plan.params.get("organization", "")))}</p>'
-        '<p class="cover-basis">评估依据：《埇桥区农村电商优化升级工作方案》（埇政办秘〔2019〕38号）</p>'
-        f"{sample}"
-        "</section>"
-        '<nav id="toc"></nav>'
-    )
+    meta = {"报告期": f"{quarters.quarter_label(rd.quarter)}（{rd.quarter}）",
+            "评估日期": f"{d.year}年{d.month}月{d.day}日",
+            "编制单位": str(plan.params.get("organization", "")),
+            "评估依据": "《埇桥区农村电商优化升级工作方案》（埇政办秘〔2019〕38号）"}
+    if rd.sample:
+        meta["数据说明"] = "示例数据：由程序生成，不是真实统计"
+    return render_cover(title, quarters.quarter_label(rd.quarter), meta, sample=rd.sample)
 
 
 def paragraphs_html(sentences: list[str]) -> str:
