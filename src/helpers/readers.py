@@ -59,9 +59,13 @@ def check_file(suffix: str, data: bytes, max_bytes: int | None) -> None:
     if not data:
         raise FileRejected("文件为空（0 字节）")
     if max_bytes is not None and len(data) > max_bytes:
-        raise FileRejected(f"文件过大（{len(data) / 1048576:.1f} MB，上限 {max_bytes / 1048576:g} MB）")
+        raise FileRejected(f"文件过大（{_size(len(data))}，上限 {_size(max_bytes)}），请删去无关的工作表或图片后重新报送")
     if is_encrypted(data):
         raise FileRejected("文件已加密（设置了打开密码），无法读取；请取消密码后重新报送")
+
+
+def _size(n: int) -> str:
+    return f"{n / 1048576:.1f} MB" if n >= 1048576 else f"{n / 1024:.1f} KB"
 
 
 def is_encrypted(data: bytes) -> bool:
