@@ -27,7 +27,7 @@ import pandas as pd
 
 from . import values as V
 from .outputs import write_csv, write_json
-from .paths import processed_dir, raw_dir
+from .paths import processed_dir, raw_dir, reference_dir
 from .quarters import find_quarter, parse_quarter
 from .readers import FileRejected, Row, Sheet, read_bytes
 from .reference import Indicator, Plan, load_plan, nfkc
@@ -129,7 +129,7 @@ class FileOutcome:
 def ingest_quarter(quarter: str, data_dir: str | Path = "data", plan: Plan | None = None) -> IngestResult:
     """Read DATA_DIR/raw/QUARTER/, write DATA_DIR/processed/QUARTER/{submissions,rejects}.csv and ingest_log.json."""
     quarter = _valid_quarter(quarter)
-    plan = plan or load_plan()
+    plan = plan or load_plan(reference_dir(data_dir))
     folder = raw_dir(data_dir, quarter)
     if not folder.is_dir():
         raise ValueError(f"没有找到报送文件夹：{folder}")
