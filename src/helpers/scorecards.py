@@ -1,0 +1,499 @@
+"""Per-unit scorecards (单位评估卡): one or two A4 pages about one reporting unit.
+
+    yqeval scorecards 2019Q4                     # every reporting unit
+    yqeval scorecards 2019Q4 --units 符离集镇 区交通局   # aliases resolve through the registry
+
+The quarter's data is read once (`load_context`); each card is a pure function of that context
+(`card_html`), so the batch costs one Python process, not one kernel per unit. notebooks/04_scorecard
+shows one card from the same function. PDFs come from WeasyPrint, optionally in a pool of processes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import re
+import time
+import unicodedata
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import completion as C
+from . import quarters, report
+from .outputs import write_bytes
+from .paths import processed_dir, raw_dir, reference_dir
+from .reference import Plan, load_plan
+from .tables import html_table
+
+END_ID = "report-end"  # helpers.render.END_ID: report.css counts the pages up to this element
+CARD_TITLE = "埇桥区农村电商优化升级工作单位评估卡"
+LEAD_FLAG = "牵头任务（全区数）"
+MAX_NAME_CHARS = 60
+_UNSAFE = re.compile(r"[^\w\-（）()·]+")
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                     *(f"LPT{i}" for i in range(1, 10))}
+PCT = {"完成率": "pct", "序时进度": "pct"}
+
+# Card rules on top of report.css. The card is nearly all tables, so its few sentences use the sans face
+# of the tables too: one CJK face fewer to subset and embed (0.6 s instead of 0.9 s per PDF).
+CARD_CSS = """
+.scorecard { font-family: "Noto Sans CJK SC", sans-serif; }
+.scorecard .card-head { border-bottom: 2pt solid #2b4c7e; padding-bottom: 2mm; margin-bottom: 3mm; }
+.scorecard .card-kicker { font-family: "Noto Sans CJK SC", sans-serif; color: #555; font-size: 9pt; margin: 0; }
+.scorecard .card-head h1 { font-size: 18pt; margin: 1mm 0 1mm; color: #1f3a60; }
+.scorecard .card-meta { font-family: "Noto Sans CJK SC", sans-serif; font-size: 9pt; color: #333; margin: 0; }
+.scorecard .card-head .sample-mark { margin: 1.5mm 0 0; font-size: 9pt; padding: 0.5mm 2mm; letter-spacing: 0.1em; }
+.scorecard h2 { font-size: 11.5pt; margin: 4mm 0 1.5mm; padding-bottom: 0.5mm; border-bottom-width: 1pt; }
+.scorecard p { margin: 0 0 1.5mm; }
+.scorecard table { font-size: 8.5pt; margin: 1mm 0 2.5mm; }
+.scorecard th, .scorecard td { padding: 0.8mm 1.4mm; }
+.scorecard table.kpis { margin: 0 0 2mm; }
+.scorecard table.kpis td { width: 25%; text-align: center; background: #f3f6fa; border-color: #d5dde6; }
+.scorecard .kpi-value { display: block; font-family: "Noto Sans CJK SC", sans-serif; font-size: 13pt;
+  font-weight: bold; color: #1f3a60; line-height: 1.3; }
+.scorecard .kpi-label { display: block; font-size: 8pt; color: #555; }
+.scorecard .none { color: #555; font-size: 9pt; }
+.scorecard table.narrative { font-size: 8pt; }
+.scorecard td.text { overflow-wrap: break-word; }
+"""
+
+
+# ---------------------------------------------------------------- names
+
+
+def safe_name(unit: str) -> str:
+    """A file name for a unit that is valid on Linux, macOS and Windows, whatever the name holds.
+
+    Letters (Chinese included), digits, '-', '_', brackets and '·' stay; every other run of
+    characters becomes '_'. A name that had to change, or is too long, gets a short hash so two
+    different units never share a file.
+    """
+    text = unicodedata.normalize("NFKC", str(unit)).strip()
+    clean = _UNSAFE.sub("_", text).strip("_.") or "unit"
+    changed = clean != text or clean.upper() in _WINDOWS_RESERVED or len(clean) > MAX_NAME_CHARS
+    if changed:
+        digest = hashlib.sha256(str(unit).encode("utf-8")).hexdigest()[:8]
+        clean = f"{clean[:MAX_NAME_CHARS]}_{digest}"
+    return clean
+
+
+def resolve_units(plan: Plan, names: Iterable[str] | None) -> list[str]:
+    """Registered names for the given spellings (aliases too), in the order given; default: every reporter."""
+    if not names:
+        return plan.reporters()
+    out, unknown = [], []
+    for name in names:
+        unit = plan.registry.resolve(name)
+        if unit is None:
+            hint = "、".join(plan.registry.suggest(name))
+            unknown.append(f"“{name}”" + (f"（是否为：{hint}）" if hint else ""))
+        elif unit.name not in out:
+            out.append(unit.name)
+    if unknown:
+        raise ValueError(f"未登记的单位：{'；'.join(unknown)}")
+    return out
+
+
+# ---------------------------------------------------------------- the quarter's data, read once
+
+
+@dataclass
+class CardContext:
+    """Everything the cards of one quarter need; read once, shared by all units."""
+
+    quarter: str
+    plan: Plan
+    rd: report.ReportData
+    history: pd.DataFrame  # quarter, unit, indicator, kind, state, achieved, target, rate
+    reporting: pd.DataFrame  # every quarter so far: quarter, unit, files, reported_on, days…, late, status
+
+    @property
+    def as_of(self) -> dt.date:
+        return self.rd.as_of
+
+
+def ensure_processed(data_dir: str | Path, quarter: str, plan: Plan | None = None,
+                     progress: Callable[[str], None] | None = None) -> bool:
+    """Ingest (earlier quarters too, where missing) and evaluate QUARTER unless completion.csv exists.
+
+    Returns True when it had to run.
+    """
+    from .ingest import ingest_quarter
+
+    data_dir = Path(data_dir)
+    if (processed_dir(data_dir, quarter) / "completion.csv").exists():
+        return False
+    plan = plan or load_plan(reference_dir(data_dir))
+    raw = data_dir / "raw"
+    for q in sorted(p.name for p in raw.iterdir() if p.is_dir() and quarters.parse_quarter(p.name) == p.name):
+        if q > quarter or (q < quarter and (processed_dir(data_dir, q) / "submissions.csv").exists()):
+            continue
+        _say(progress, f"[准备] 读取 {q} 的报送文件")
+        ingest_quarter(q, data_dir, plan)
+    _say(progress, f"[准备] 评估 {quarter}")
+    C.evaluate_quarter(quarter, data_dir=data_dir, plan=plan)
+    return True
+
+
+def load_context(data_dir: str | Path, quarter: str, as_of: dt.date | str | None = None,
+                 plan: Plan | None = None, progress: Callable[[str], None] | None = None) -> CardContext:
+    """Read the quarter's processed data (ingesting and evaluating first if needed) and its history."""
+    data_dir = Path(data_dir)
+    quarter = quarters.validate(quarter)
+    plan = plan or load_plan(reference_dir(data_dir))
+    as_of = dt.date.fromisoformat(as_of) if isinstance(as_of, str) and as_of else (as_of or None)
+    ensure_processed(data_dir, quarter, plan, progress)
+    history = C.load_history(data_dir, quarter)
+    rd = report.load(data_dir, quarter)
+    if as_of is not None and as_of != rd.as_of:
+        rd = _reevaluated(rd, history, quarter, as_of, plan)
+    return CardContext(quarter, plan, rd, history_cells(history, plan), reporting_history(history, plan))
+
+
+def _reevaluated(rd: report.ReportData, history: dict, quarter: str, as_of: dt.date, plan: Plan) -> report.ReportData:
+    """The report data at another evaluation date, in memory (processed files stay as they are)."""
+    ev = C.evaluate(history, quarter, as_of, plan)
+    return report.ReportData(quarter, as_of, ev.completion, ev.scores, ev.reporting, ev.flags, ev.trend,
+                             rd.submissions, rd.rejects, rd.log, rd.sample)
+
+
+def history_cells(history: dict[str, C.QuarterData], plan: Plan) -> pd.DataFrame:
+    """Each unit's own value, target and rate per quarter so far (the same rules as the evaluation)."""
+    frames = []
+    for q, data in history.items():
+        c = C.quarter_rates(data, plan).cells
+        frames.append(c[["unit", "indicator", "kind", "state", "achieved", "target", "rate"]].assign(quarter=q))
+    return pd.concat(frames, ignore_index=True)
+
+
+def reporting_history(history: dict[str, C.QuarterData], plan: Plan) -> pd.DataFrame:
+    return pd.concat([C.reporting_table(data, plan, q) for q, data in history.items()], ignore_index=True)
+
+
+# ---------------------------------------------------------------- pure builders: one unit's tables
+
+
+def _unit_rows(ctx: CardContext, unit: str) -> pd.DataFrame:
+    c = ctx.rd.completion
+    return c[c["scope"] == unit]
+
+
+def _value_text(x: float, kind: str, unit: str) -> str:
+    if kind == "qualitative":
+        return "—" if x != x else ("已完成" if x >= 1 else "未完成")
+    return report.fmt_value(x, kind, unit)
+
+
+def indicator_table(ctx: CardContext, unit: str) -> pd.DataFrame:
+    """The unit's own indicators: target, value, rate, 序时进度, status and notes."""
+    rows = []
+    for r in _unit_rows(ctx, unit).itertuples():
+        if LEAD_FLAG in str(r.flags):
+            continue
+        ind = ctx.plan.indicators[r.indicator]
+        scored = r.target == r.target
+        rows.append({"指标": f"{r.indicator} {ind.name}",
+                     "目标": _value_text(r.target, ind.kind, ind.unit) if scored else "不考核",
+                     "完成": _value_text(r.actual, ind.kind, ind.unit), "完成率": r.rate,
+                     "序时进度": r.expected if scored else np.nan, "状态": r.status or "不考核",
+                     "备注": r.flags})
+    return pd.DataFrame(rows, columns=["指标", "目标", "完成", "完成率", "序时进度", "状态", "备注"])
+
+
+def score_row(ctx: CardContext, unit: str) -> dict | None:
+    s = ctx.rd.scores
+    hit = s[s["scope"] == unit]
+    return hit.iloc[0].to_dict() if len(hit) else None
+
+
+def rank_text(ctx: CardContext, unit: str) -> str:
+    """'综合得分 75.0%，在 25 个乡镇中排第 8 名' or why the unit is not ranked."""
+    s = score_row(ctx, unit)
+    if s is None:
+        return "本单位没有单独考核的指标，不参加综合得分排名"
+    text = (f"综合得分 {float(s['score']):.1%}，在 {int(s['peers'])} 个{s['peer_group']}中排第 {int(s['rank'])} 名"
+            f"（考核指标 {int(s['indicators'])} 项")
+    missing = int(s["missing"])
+    return text + (f"，其中未报送或数据冲突 {missing} 项）" if missing else "）")
+
+
+def own_status_counts(ctx: CardContext, unit: str) -> dict[str, int]:
+    """Statuses of the unit's own indicators (not the district figures of the tasks it leads)."""
+    rows = _unit_rows(ctx, unit)
+    rows = rows[(rows["status"] != "") & ~rows["flags"].astype(str).str.contains(LEAD_FLAG, regex=False)]
+    counts = rows["status"].value_counts()
+    return {s: int(counts[s]) for s in C.STATUSES if s in counts}
+
+
+def status_summary(ctx: CardContext, unit: str) -> str:
+    return "，".join(f"{s}{n}项" for s, n in own_status_counts(ctx, unit).items()) or "无考核指标"
+
+
+def reporting_record(ctx: CardContext, unit: str) -> pd.DataFrame:
+    """On time / late / missing in every quarter so far."""
+    rep = ctx.reporting[ctx.reporting["unit"] == unit]
+    return pd.DataFrame({"报告期": rep["quarter"], "文件数": rep["files"].astype(int),
+                         "填报日期": rep["reported_on"].replace("", "—"),
+                         "季末后天数": rep["days_after_quarter_end"], "报送情况": rep["status"]}).reset_index(drop=True)
+
+
+def trend_table(ctx: CardContext, unit: str) -> pd.DataFrame:
+    """The unit's own cumulative value per quarter (completion rate in brackets where it has a target)."""
+    h = ctx.history[ctx.history["unit"] == unit]
+    qs = sorted(h["quarter"].unique())
+    rows = []
+    for code in dict.fromkeys(h["indicator"]):
+        ind = ctx.plan.indicators[code]
+        row = {"指标": f"{code} {ind.name}"}
+        sub = h[h["indicator"] == code].set_index("quarter")
+        for q in qs:
+            row[q] = _trend_cell(sub.loc[q], ind) if q in sub.index else "—"
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["指标", *qs])
+
+
+def _trend_cell(r: pd.Series, ind) -> str:
+    if r["state"] != "ok":
+        return C.CONFLICT if r["state"] == "conflict" else C.MISSING
+    text = _value_text(r["achieved"], ind.kind, ind.unit)
+    rate = r["rate"]
+    if rate == rate and ind.kind not in ("qualitative", "milestone"):
+        text += f"（{rate:.0%}）"
+    return text
+
+
+def led_tasks_table(ctx: CardContext, unit: str) -> pd.DataFrame:
+    """For a bureau: the tasks it leads, judged by the district figure."""
+    cols = ["任务", "指标", "全区完成", "目标", "完成率", "序时进度", "状态"]
+    if ctx.plan.registry.units[unit].peer_group != "部门":
+        return pd.DataFrame(columns=cols)
+    d = report.district(ctx.rd).set_index("indicator")
+    rows = []
+    for task in ctx.plan.led_tasks(unit):
+        for code, ind in ctx.plan.indicators.items():
+            if ind.task != task.number or code not in d.index:
+                continue
+            r = d.loc[code]
+            multi_qual = ind.kind == "qualitative" and len(ind.reporters) > 1
+            actual = f"{report.fmt_number(r['actual'])}个单位完成" if multi_qual else _value_text(
+                r["actual"], ind.kind, ind.unit)
+            target = f"{report.fmt_number(r['target'])}个单位" if multi_qual else (
+                _value_text(r["target"], ind.kind, ind.unit) if r["target"] == r["target"] else "不考核")
+            rows.append({"任务": task.number, "指标": f"{code} {ind.name}", "全区完成": actual, "目标": target,
+                         "完成率": r["rate"], "序时进度": r["expected"], "状态": r["status"] or "不考核"})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def flags_table(ctx: CardContext, unit: str) -> pd.DataFrame:
+    f = ctx.rd.flags[ctx.rd.flags["scope"] == unit]
+    return pd.DataFrame({"指标": [f"{c} {ctx.plan.indicators[c].name}" for c in f["indicator"]],
+                         "核查提示": f["flag"], "说明": f["detail"]})
+
+
+def rejects_table(ctx: CardContext, unit: str) -> pd.DataFrame:
+    r = ctx.rd.rejects
+    r = r[r["unit"] == unit]
+    return pd.DataFrame({"文件": r["source_file"], "行": r["source_row"], "指标": r["indicator"],
+                         "原值": r["raw_value"], "原因": r["reason"]})
+
+
+def narrative_table(ctx: CardContext, unit: str) -> pd.DataFrame:
+    """What the unit wrote: progress, problems and next steps (shown escaped by html_table)."""
+    s = ctx.rd.submissions
+    s = s[s["unit"] == unit]
+    blank = {"", "无", "无。", "暂无", "/", "-", "—"}
+    keep = [any(str(v).strip() not in blank for v in vals)
+            for vals in zip(s["narrative"], s["problems"], s["next_steps"], strict=True)]
+    s = s[pd.Series(keep, index=s.index, dtype=bool)]
+    return pd.DataFrame({"指标": s["indicator"], "进展情况": s["narrative"], "存在问题": s["problems"],
+                         "下步打算": s["next_steps"]}).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- pure builders: the card's HTML
+
+
+def _section(title: str, body: str) -> str:
+    return f"<h2>{html.escape(title)}</h2>\n{body}"
+
+
+def _table_or_none(df: pd.DataFrame, none_text: str, **kw) -> str:
+    if df.empty:
+        return f'<p class="none">{html.escape(none_text)}</p>'
+    return html_table(df, **kw)
+
+
+def header_html(ctx: CardContext, unit: str) -> str:
+    u = ctx.plan.registry.units[unit]
+    d = ctx.as_of
+    kind = u.kind if u.kind == u.peer_group else f"{u.kind}（{u.peer_group}）"
+    sample = f'<p class="sample-mark">{report.SAMPLE_MARK}</p>' if ctx.rd.sample else ""
+    meta = (f"类别：{kind}　报告期：{quarters.quarter_label(ctx.quarter)}（{ctx.quarter}）"
+            f"　评估日期：{d.year}年{d.month}月{d.day}日")
+    return (f'<header class="card-head"><p class="card-kicker">{html.escape(CARD_TITLE)}</p>'
+            f"<h1>{html.escape(unit)}</h1><p class=\"card-meta\">{html.escape(meta)}</p>{sample}</header>")
+
+
+def kpis_html(ctx: CardContext, unit: str) -> str:
+    """Four figures a leader reads first: score, rank, lights, reporting."""
+    s = score_row(ctx, unit)
+    rep = ctx.rd.reporting[ctx.rd.reporting["unit"] == unit]
+    counts = own_status_counts(ctx, unit)
+    by_light = {light: sum(n for st, n in counts.items() if C.LIGHTS.get(st) == light) for light in "绿黄红灰"}
+    items = [
+        (f"{float(s['score']):.1%}" if s else "—", "综合得分"),
+        (f"第 {int(s['rank'])} / {int(s['peers'])} 名" if s else "不排名", f"{s['peer_group']}排名" if s else "排名"),
+        (" ".join(f"{k}{v}" for k, v in by_light.items() if v) or "—", "本单位指标状态灯（项）"),
+        (rep["status"].iloc[0] if len(rep) else "—", "本期报送"),
+    ]
+    cells = "".join(f'<td><span class="kpi-value">{html.escape(v)}</span>'
+                    f'<span class="kpi-label">{html.escape(k)}</span></td>' for v, k in items)
+    return f'<table class="kpis"><tbody><tr>{cells}</tr></tbody></table>'
+
+
+def trend_html(ctx: CardContext, unit: str) -> str:
+    t = trend_table(ctx, unit)
+    if t.shape[1] < 3:  # one quarter only: the table above already holds it
+        return f'<p class="none">{html.escape(ctx.quarter)} 是第一个报告期，暂无往期数据可比。</p>'
+    return html_table(t, widths={"指标": "34%"})
+
+
+def card_sections(ctx: CardContext, unit: str) -> list[tuple[str, str]]:
+    """(heading, HTML) of each section, in the order a leader reads them."""
+    sections = [("本单位指标完成情况", _table_or_none(
+        indicator_table(ctx, unit), "本单位没有填报指标。", formats=PCT, status_col="状态",
+        widths={"指标": "31%", "目标": "9%", "完成": "11%", "完成率": "8%", "序时进度": "8%", "状态": "13%"}))]
+    led = led_tasks_table(ctx, unit)
+    if not led.empty:
+        sections.append(("牵头任务（按全区数评价）", html_table(led, formats=PCT, status_col="状态",
+                                                   widths={"任务": "6%", "指标": "32%", "状态": "13%"})))
+    checks = (_table_or_none(flags_table(ctx, unit), "本期没有核查提示。", widths={"指标": "30%", "核查提示": "14%"})
+              + _table_or_none(rejects_table(ctx, unit), "本期没有被退回的数据。", caption="未采用的数据（退回记录）",
+                               widths={"原因": "45%"}))
+    sections += [
+        ("逐季累计完成情况", trend_html(ctx, unit)),
+        ("报送情况", _table_or_none(reporting_record(ctx, unit), "本单位不需报送。", status_col="报送情况")),
+        ("数据核查提示与退回记录", checks),
+        ("进展、存在问题和下步打算（单位填报）", _table_or_none(
+            narrative_table(ctx, unit), "本单位未填写文字说明。", css_class="report-table narrative",
+            widths={"指标": "7%", "进展情况": "43%", "存在问题": "25%", "下步打算": "25%"})),
+    ]
+    return sections
+
+
+def card_body(ctx: CardContext, unit: str) -> str:
+    """The card's content (no <html>/<head>): header, figures and the sections, all text escaped."""
+    esc = html.escape
+    parts = [header_html(ctx, unit), kpis_html(ctx, unit),
+             f"<p>{esc(rank_text(ctx, unit))}。本单位指标状态：{esc(status_summary(ctx, unit))}。</p>"]
+    for numeral, (title, body) in zip("一二三四五六七八", card_sections(ctx, unit), strict=False):
+        parts.append(_section(f"{numeral}、{title}", body))
+    return '<main class="report scorecard">\n' + "\n".join(parts) + "\n</main>"
+
+
+def report_css() -> str:
+    """The main report's stylesheet (the file helpers.render embeds), read without importing nbconvert."""
+    return resources.files("helpers").joinpath("report.css").read_text(encoding="utf-8")
+
+
+def card_html(ctx: CardContext, unit: str) -> str:
+    """A self-contained HTML document of the card, in the report's look (report.css + card rules)."""
+    title = f"{unit} · {CARD_TITLE}（{ctx.quarter}）"
+    return ("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<title>{html.escape(title)}</title>\n<style>\n{report_css()}\n{CARD_CSS}</style>\n</head>\n"
+            f'<body>\n{card_body(ctx, unit)}\n<div id="{END_ID}"></div>\n</body>\n</html>\n')
+
+
+def card_iframe(ctx: CardContext, unit: str, height_px: int = 1400) -> str:
+    """The card for a notebook: an iframe keeps report.css from restyling JupyterLab itself."""
+    doc = html.escape(card_html(ctx, unit), quote=True)
+    return (f'<div class="scorecard-frame"><iframe srcdoc="{doc}" title="{html.escape(unit)}" '
+            f'style="width:100%;height:{height_px}px;border:1px solid #ccc"></iframe></div>')
+
+
+# ---------------------------------------------------------------- the batch (I/O at the edge)
+
+
+@dataclass
+class ScorecardResult:
+    quarter: str
+    folder: Path
+    files: dict[str, tuple[Path, Path]] = field(default_factory=dict)  # unit → (html, pdf)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _pdf(html_text: str) -> bytes:
+    """The same call as helpers.render.pdf_bytes, without importing nbconvert (3 s) into the batch."""
+    from weasyprint import HTML
+
+    return HTML(string=html_text).write_pdf()
+
+
+def _pdfs(docs: list[str], workers: int) -> Iterable[bytes]:
+    if workers <= 1 or len(docs) < 2:
+        return map(_pdf, docs)
+    import multiprocessing as mp
+
+    import weasyprint  # noqa: F401  (imported once here; forked workers inherit it)
+
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"))
+    try:
+        return list(pool.map(_pdf, docs, chunksize=1))
+    finally:
+        pool.shutdown()
+
+
+def run_scorecards(quarter: str, units: Iterable[str] | None = None, as_of: dt.date | str | None = None,
+                   data_dir: str | Path = "data", reports_dir: str | Path = "reports", workers: int = 2,
+                   progress: Callable[[str], None] | None = print) -> ScorecardResult:
+    """Write reports/QUARTER/units/<unit>.html and .pdf for every reporting unit (or the units given)."""
+    t0 = time.perf_counter()
+    quarter = quarters.validate(quarter)
+    data_dir = Path(data_dir)
+    if not raw_dir(data_dir, quarter).is_dir() and not processed_dir(data_dir, quarter).is_dir():
+        raise FileNotFoundError(f"没有找到 {raw_dir(data_dir, quarter)}：请把本季度的报送文件放在这里")
+    plan = load_plan(reference_dir(data_dir))
+    names = resolve_units(plan, units)
+    ctx = load_context(data_dir, quarter, as_of, plan, progress)
+    result = ScorecardResult(quarter, Path(reports_dir) / quarter / "units")
+    result.seconds["load"] = time.perf_counter() - t0
+    t = time.perf_counter()
+    docs = [card_html(ctx, u) for u in names]
+    result.seconds["html"] = time.perf_counter() - t
+    _say(progress, f"[评估卡] {len(names)} 个单位，生成 PDF …")
+    t = time.perf_counter()
+    files = unique_file_names(names)
+    for i, (unit, doc, pdf) in enumerate(zip(names, docs, _pdfs(docs, workers), strict=True), start=1):
+        stem = result.folder / files[unit]
+        html_path = write_bytes(stem.with_suffix(".html"), doc.encode("utf-8"))
+        pdf_path = write_bytes(stem.with_suffix(".pdf"), pdf)
+        result.files[unit] = (html_path, pdf_path)
+        _say(progress, f"  [{i}/{len(names)}] {unit} → {pdf_path.name}")
+    result.seconds["pdf"] = time.perf_counter() - t
+    result.seconds["total"] = time.perf_counter() - t0
+    _say(progress, f"完成（{result.seconds['total']:.1f} 秒）：{result.folder}")
+    return result
+
+
+def unique_file_names(units: list[str]) -> dict[str, str]:
+    """unit → safe file stem, distinct even where two names clean to the same text."""
+    out: dict[str, str] = {}
+    seen: set[str] = set()
+    for unit in units:
+        stem = safe_name(unit)
+        if stem.lower() in seen:
+            stem = f"{stem}_{hashlib.sha256(unit.encode('utf-8')).hexdigest()[:8]}"
+        seen.add(stem.lower())
+        out[unit] = stem
+    return out
+
+
+def _say(progress: Callable[[str], None] | None, text: str) -> None:
+    if progress:
+        progress(text)
