@@ -516,24 +516,17 @@ def parse_row(cells: dict[str, object], unit: str, plan: Plan) -> dict | None:
 
     Raises a Reject (RowReject) naming the value.
     """
-    try:
-        ind = identify(cells, plan)
-    except RowReject:
-        if not _reported(cells, ratio=True):
-            return None
-        raise
+    if not _reported(cells, ratio=True):  # nothing in 累计完成值, 基数 or 进展状态: an untouched row
+        return None
+    ind = identify(cells, plan)
     if ind is None:
-        if not _reported(cells, ratio=True):
-            return None
         raise RowReject("无法识别指标：指标代码和指标名称均为空", raw=_raw(cells, "value"))
-    if not _reported(cells, ind.kind == "ratio"):
+    if not _reported(cells, ind.kind == "ratio"):  # only 基数 filled, for an indicator that has none
         return None
     if unit not in ind.reporters:
         raise RowReject(f"{NOT_REPORTER}：{unit} 不填报 {ind.code}（{ind.name}）", ind.code, _raw(cells, "value"))
     try:
         fields = _values_for(ind, cells)
-    except RowReject:
-        raise
     except V.Reject as exc:
         raise RowReject(str(exc), ind.code, _raw_for(ind, cells)) from None
     texts = {f: V.cell_text(cells.get(f)) for f in TEXT_FIELDS}
