@@ -463,7 +463,8 @@ def _completion(rates: list[QuarterRates], plan: Plan, as_of: dt.date, district_
 def _attach_flags(completion: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
     if flags.empty:
         return completion
-    extra = flags.groupby(["scope", "indicator"])["flag"].apply(lambda s: "；".join(dict.fromkeys(s)))
+    # a dict, not the Series: Series.get on a MultiIndex costs ~0.1 ms a row (2 s for a province's 21k rows)
+    extra = flags.groupby(["scope", "indicator"])["flag"].apply(lambda s: "；".join(dict.fromkeys(s))).to_dict()
     out = completion.copy()
     keys = list(zip(out["scope"], out["indicator"], strict=True))
     add = [extra.get(k, "") for k in keys]
