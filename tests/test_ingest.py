@@ -326,9 +326,28 @@ def test_no_unit_anywhere(data, plan):
     assert "附件2" in result.rejects.iloc[0]["reason"]
 
 
-def test_no_quarter_anywhere(data, plan):
+def test_no_quarter_anywhere_takes_the_folders_with_a_warning(data, plan):
+    # the analyst filed it under raw/2019Q4: that is where it belongs, but the log says so
     result = ingest(data, {"符离镇.xlsx": _xlsx(form(GOOD_LINES, quarter=None))}, plan)
-    assert "无法确定报告期" in result.rejects.iloc[0]["reason"]
+    e = entry(result, "符离镇.xlsx")
+    assert e["status"] == "ok" and e["quarter"] == Q and len(result.submissions) == 7
+    assert any("按所在文件夹的报告期" in w for w in e["warnings"])
+
+
+def test_unit_found_inside_a_free_file_name(data, plan):
+    result = ingest(data, {"大泽乡镇进展填报表（2019年第四季度）.xlsx": _xlsx(form(GOOD_LINES, None, None))}, plan)
+    assert entry(result, "大泽乡镇进展填报表（2019年第四季度）.xlsx")["unit"] == "大泽乡镇"
+    assert plan.registry.find_in("关于报送商务局四季度进展的函") == "区商务局"
+    assert plan.registry.find_in("附件2") is None
+
+
+def test_a_sample_file_is_marked_in_the_log(data, plan):
+    rows = form(GOOD_LINES)
+    rows[0] = ["埇桥区农村电商优化升级工作进展填报表（示例数据，非真实统计）"]
+    result = ingest(data, {"符离镇_2019Q4.xlsx": _xlsx(rows), "芦岭镇_2019Q4.xlsx": _xlsx(form(GOOD_LINES, "芦岭镇"))},
+                    plan)
+    assert entry(result, "符离镇_2019Q4.xlsx")["sample"] is True
+    assert entry(result, "芦岭镇_2019Q4.xlsx")["sample"] is False
 
 
 # ---------------------------------------------------------------- duplicates

@@ -38,6 +38,7 @@ SUBMISSION_COLUMNS = ["quarter", "unit", "indicator", "value", "denominator", "s
 REJECT_COLUMNS = ["quarter", "source_file", "source_sheet", "source_row", "unit", "indicator", "raw_value",
                   "reason"]
 CONFLICT = "数据冲突"
+SAMPLE_MARK = "示例数据"  # synthetic inputs say so in their title rows
 NOT_REPORTER = "该单位不是此指标的填报单位"
 
 SKIP_TITLE = "标题/说明"
@@ -244,7 +245,11 @@ def parse_file(outcome: FileOutcome, sheets: list[Sheet], quarter: str, plan: Pl
     kinds = classify_rows(table)
     meta = collect_meta(table, kinds)
     entry["unit"] = resolve_unit(meta["unit"], plan, entry["file"])
-    entry["quarter"] = resolve_quarter(meta["quarter"], quarter, entry["file"])
+    entry["quarter"], warning = resolve_quarter(meta["quarter"], quarter, entry["file"])
+    if warning:
+        entry["warnings"].append(warning)
+    entry["sample"] = any(SAMPLE_MARK in V.cell_text(cell) for row in table.sheet.rows[: table.header]
+                          for cell in row if cell is not None)
     entry["reported_on"], warning = resolve_date(meta["reported_on"])
     if warning:
         entry["warnings"].append(warning)
@@ -424,6 +429,8 @@ def resolve_unit(sources: list[tuple[str, object]], plan: Plan, name: str) -> st
         if registry.resolve(V.cell_text(raw)) is None:
             raise FileRejected(_unknown_unit(V.cell_text(raw), source, plan))
     from_name, _ = filename_parts(name)
+    if from_name and registry.resolve(from_name) is None:
+        from_name = registry.find_in(Path(name).stem) or from_name  # 符离镇进展填报表（四季度）.xlsx
     if from_name and registry.resolve(from_name) is not None:
         sources = [*sources, ("文件名", from_name)]
     elif not sources:
@@ -446,7 +453,8 @@ def _quarter_of(raw: object) -> str | None:
     return parse_quarter(text) or find_quarter(text)
 
 
-def resolve_quarter(sources: list[tuple[str, object]], folder_quarter: str, name: str) -> str:
+def resolve_quarter(sources: list[tuple[str, object]], folder_quarter: str, name: str) -> tuple[str, str]:
+    """(quarter, warning). With no quarter in the table or the file name, the analyst's folder decides."""
     for source, raw in sources:
         if _quarter_of(raw) is None:
             raise FileRejected(f"{source}的报告期“{V.cell_text(raw)}”无法识别（应写作 2019Q4 或 2019年第四季度）")
@@ -454,14 +462,14 @@ def resolve_quarter(sources: list[tuple[str, object]], folder_quarter: str, name
     if from_name:
         sources = [*sources, ("文件名", from_name)]
     if not sources:
-        raise FileRejected("无法确定报告期：表内没有“报告期”，文件名中也没有（应为 单位_2019Q4.xlsx）")
+        return folder_quarter, f"表内和文件名中都没有报告期，按所在文件夹的报告期 {folder_quarter} 处理"
     found = _distinct(sources, _quarter_of)
     if len(found) > 1:
         raise _disagree("报告期", found)
     quarter = next(iter(found))
     if quarter != folder_quarter:
         raise FileRejected(f"报告期为 {quarter}，与所在文件夹的报告期 {folder_quarter} 不符")
-    return quarter
+    return quarter, ""
 
 
 def resolve_date(sources: list[tuple[str, object]]) -> tuple[str, str]:

@@ -113,6 +113,24 @@ class Registry:
                 out.append(canonical)
         return out[:n]
 
+    def find_in(self, text: str) -> str | None:
+        """The registered unit whose name (or alias) stands inside a longer text, e.g. a file name.
+
+        The longest name wins (大泽乡镇 over 泽乡); None when two different units match equally long.
+        """
+        text = nfkc(text)
+        best: list[tuple[int, str]] = []
+        names = [(n, n) for n in self.units] + list(self.aliases.items())
+        names += [(n[1:], n) for n in self.units if n.startswith("区") and len(n) > 3]  # 商务局
+        for written, canonical in names:
+            if written and written in text:
+                best.append((len(written), canonical))
+        if not best:
+            return None
+        top = max(length for length, _ in best)
+        winners = {c for length, c in best if length == top}
+        return winners.pop() if len(winners) == 1 else None
+
     def expand(self, expr: str) -> list[str]:
         """Unit names of a list as the plan writes it: '各乡镇人民政府、三八、汴河街道办事处、区商务局'.
 
