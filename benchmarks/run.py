@@ -1,0 +1,281 @@
+"""The workbook's benchmarks, in one command (`make bench`); `--small` runs them at smoke size.
+
+    .venv/bin/python benchmarks/run.py            # full: ~3 minutes on 2 cores
+    .venv/bin/python benchmarks/run.py --small    # seconds; skips the district report
+
+(a) `run_quarter` of the sample quarter against its floor: the same number of papermill executions of
+    an empty notebook plus one WeasyPrint HTML→PDF of a one-page HTML (target ≤ 2×);
+(b) every unit's scorecard against one district report (target ≤ 3×), with a pool of 2 and serially;
+(c) ingest of 1,000 submission files (benchmarks/bench_ingest.py), files per second;
+(d) a synthetic province (1,500 township-level units, 100 counties, 8 quarters, the 22 indicators):
+    evaluate's time and peak memory (target < 10 s, < 2 GB), measured in a fresh process; ingest
+    timed on a sample of files of that province and extrapolated.
+
+Results are printed and written to benchmarks/out/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import bench_ingest  # noqa: E402
+import synth_province  # noqa: E402
+
+from helpers.paths import PROJECT_ROOT  # noqa: E402
+
+QUARTER = "2019Q4"
+FULL = {"floor_notebooks": 3, "cards": None, "ingest_files": 1000, "units": 1500, "counties": 100,
+        "quarters": 8, "ingest_sample": 120, "district": True}
+SMALL = {"floor_notebooks": 1, "cards": ["符离镇", "区商务局"], "ingest_files": 10, "units": 40, "counties": 3,
+         "quarters": 2, "ingest_sample": 4, "district": False}
+EMPTY_PAGE = ("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><style>{css}</style></head>"
+              "<body><main class=\"report\"><h2>一页</h2><p>这是一页用于测量渲染下限的中文文字。</p></main>"
+              "<div id=\"report-end\"></div></body></html>")
+
+
+# ---------------------------------------------------------------- (a) the district report and its floor
+
+
+def empty_notebook(path: Path) -> Path:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[new_code_cell("", metadata={"tags": ["parameters"]})])
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nbformat.write(nb, str(path))
+    return path
+
+
+def bench_floor(workdir: Path, n_notebooks: int = 3) -> dict:
+    """n papermill executions of an empty notebook in this process, plus one one-page HTML→PDF."""
+    import papermill as pm
+
+    from helpers import render
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    source = empty_notebook(workdir / "empty.ipynb")
+    t0 = time.perf_counter()
+    for i in range(n_notebooks):
+        pm.execute_notebook(str(source), str(workdir / f"empty_{i}.ipynb"), kernel_name="python3",
+                            progress_bar=False, cwd=str(workdir))
+    t1 = time.perf_counter()
+    render.html_to_pdf(EMPTY_PAGE.format(css=render.report_css()), workdir / "one_page.pdf")
+    t2 = time.perf_counter()
+    return {"notebooks": n_notebooks, "papermill_s": round(t1 - t0, 2), "pdf_s": round(t2 - t1, 2),
+            "seconds": round(t2 - t0, 2)}
+
+
+def sample_data(workdir: Path) -> Path:
+    """A fresh copy of the committed sample quarters (raw files only): never write under data/raw."""
+    data = workdir / "data"
+    shutil.rmtree(data, ignore_errors=True)
+    shutil.copytree(PROJECT_ROOT / "data" / "raw", data / "raw")
+    return data
+
+
+def bench_district(data: Path, reports: Path, quarter: str = QUARTER) -> dict:
+    from helpers.pipeline import run_quarter
+
+    t0 = time.perf_counter()
+    result = run_quarter(quarter, data_dir=data, reports_dir=reports, progress=None)
+    return {"seconds": round(time.perf_counter() - t0, 2),
+            "steps": {k: round(v, 2) for k, v in result.seconds.items()}}
+
+
+# ---------------------------------------------------------------- (b) scorecards
+
+
+def bench_scorecards(data: Path, reports: Path, units: list[str] | None, workers: int,
+                     quarter: str = QUARTER) -> dict:
+    from helpers.scorecards import run_scorecards
+
+    t0 = time.perf_counter()
+    result = run_scorecards(quarter, units=units, data_dir=data, reports_dir=reports, workers=workers,
+                            progress=None)
+    seconds = time.perf_counter() - t0
+    return {"cards": len(result.files), "workers": workers, "seconds": round(seconds, 2),
+            "per_card_s": round(seconds / max(1, len(result.files)), 3),
+            "steps": {k: round(v, 2) for k, v in result.seconds.items()}}
+
+
+# ---------------------------------------------------------------- (d) a synthetic province
+
+
+def bench_scale(workdir: Path, n_units: int, n_counties: int, n_quarters: int, ingest_sample: int) -> dict:
+    """Run in a fresh process (see scale_in_subprocess) so its peak RSS is the province's alone."""
+    from helpers.completion import evaluate
+    from helpers.ingest import ingest_files
+    from helpers.reference import load_plan
+
+    ref = synth_province.make_reference(workdir / "reference", n_units, n_counties)
+    t0 = time.perf_counter()
+    plan = load_plan(ref)
+    load_plan_s = time.perf_counter() - t0
+    qs = synth_province.quarter_list(QUARTER, n_quarters)
+    history = synth_province.make_history(plan, qs)
+    rows = sum(len(h.submissions) for h in history.values())
+    t0 = time.perf_counter()
+    ev = evaluate(history, qs[-1], plan=plan)
+    evaluate_s = time.perf_counter() - t0
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    tracemalloc.start()
+    evaluate(history, qs[-1], plan=plan)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    ingest = _ingest_sample(workdir / "files", plan, qs[0], ingest_sample, ingest_files)
+    reporters = len(plan.reporters())
+    files = reporters * n_quarters
+    return {
+        "township_units": n_units, "counties": n_counties, "quarters": n_quarters, "reporters": reporters,
+        "indicators": len(plan.indicators), "submission_rows": rows, "completion_rows": len(ev.completion),
+        "load_plan_s": round(load_plan_s, 2), "evaluate_s": round(evaluate_s, 2),
+        "evaluate_peak_traced_mb": round(peak / 2**20, 1), "process_peak_rss_mb": round(rss_mb, 1),
+        "ingest_sample_files": ingest["files"], "ingest_sample_s": ingest["seconds"],
+        "ingest_files_per_second": ingest["files_per_second"], "province_files": files,
+        "ingest_province_s_extrapolated": round(files / ingest["files_per_second"], 1),
+    }
+
+
+def _ingest_sample(folder: Path, plan, quarter: str, n: int, ingest_files) -> dict:
+    """Write n .xlsx files for units of the synthetic province and time ingest over them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    units = plan.reporters()
+    step = max(1, len(units) // max(1, n))
+    chosen = units[::step][:n]
+    label = f"{quarter[:4]}年第{'一二三四'[int(quarter[-1]) - 1]}季度"
+    paths = []
+    for i, unit in enumerate(chosen):
+        path = folder / f"{unit}_{quarter}.xlsx"
+        bench_ingest.write_submission(path, plan, unit, i, label)
+        paths.append(path)
+    t0 = time.perf_counter()
+    ingest_files(paths, quarter, plan, base=folder)
+    seconds = time.perf_counter() - t0
+    return {"files": len(paths), "seconds": round(seconds, 2), "files_per_second": round(len(paths) / seconds, 1)}
+
+
+def scale_in_subprocess(workdir: Path, size: dict) -> dict:
+    args = [sys.executable, str(Path(__file__).resolve()), "--scale-only", json.dumps(size), "--workdir", str(workdir)]
+    out = subprocess.run(args, check=True, capture_output=True, text=True, cwd=PROJECT_ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------- the machine and the report
+
+
+def machine() -> dict:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gb": round(ram, 1), "python": platform.python_version(),
+            "platform": platform.platform(), "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+            "date": dt.datetime.now().isoformat(timespec="seconds")}
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 2) if a and b else None
+
+
+def summary_lines(r: dict) -> list[str]:
+    def verdict(x, target):
+        return "—" if x is None else ("达标" if x <= target else "未达标")
+
+    m = r["machine"]
+    lines = [f"机器：{m['nproc']} 核 {m['cpu']}，内存 {m['ram_gb']} GB，Python {m['python']}，"
+             f"开始时负载 {m['load_average_at_start']}"]
+    fl, dist = r["floor"], r.get("district")
+    if dist:
+        x = r["ratios"]["district_vs_floor"]
+        lines.append(f"(a) 区级报告 run_quarter {dist['seconds']} s；下限（{fl['notebooks']} 次空笔记本 papermill "
+                     f"{fl['papermill_s']} s + 一页 PDF {fl['pdf_s']} s）{fl['seconds']} s；比值 {x}×（目标 ≤ 2×，{verdict(x, 2)}）")
+    else:
+        lines.append(f"(a) 下限 {fl['seconds']} s（{fl['notebooks']} 次空笔记本）；--small 不运行区级报告，无比值")
+    for key in ("scorecards_pool", "scorecards_serial"):
+        sc = r.get(key)
+        if sc:
+            x = r["ratios"].get(f"{key}_vs_district")
+            tail = f"；对区级报告 {x}×（目标 ≤ 3×，{verdict(x, 3)}）" if x is not None else ""
+            lines.append(f"(b) {sc['cards']} 张评估卡（进程数 {sc['workers']}）{sc['seconds']} s，"
+                         f"每张 {sc['per_card_s']} s{tail}")
+    ing = r["ingest"]
+    lines.append(f"(c) 读取 {ing['files']} 个报送文件 {ing['seconds']} s，{ing['files_per_second']} 个/秒")
+    s = r["scale"]
+    lines.append(f"(d) 模拟省：{s['township_units']} 个乡镇级单位、{s['counties']} 个县、{s['quarters']} 个季度、"
+                 f"{s['indicators']} 项指标（{s['submission_rows']:,} 行报送）：evaluate {s['evaluate_s']} s（目标 < 10 s，"
+                 f"{verdict(s['evaluate_s'], 10)}），进程峰值内存 {s['process_peak_rss_mb']} MB（目标 < 2048 MB，"
+                 f"{verdict(s['process_peak_rss_mb'], 2048)}），evaluate 分配峰值 {s['evaluate_peak_traced_mb']} MB；"
+                 f"load_plan {s['load_plan_s']} s")
+    lines.append(f"    读取：样本 {s['ingest_sample_files']} 个文件 {s['ingest_files_per_second']} 个/秒，"
+                 f"全省 {s['province_files']:,} 个文件推算 {s['ingest_province_s_extrapolated']} s")
+    return lines
+
+
+def run_all(size: dict, workdir: Path, out: Path | None) -> dict:
+    results: dict = {"machine": machine(), "size": size, "ratios": {}}
+    results["floor"] = bench_floor(workdir / "floor", size["floor_notebooks"])
+    data, reports = sample_data(workdir), workdir / "reports"
+    if size["district"]:
+        results["district"] = bench_district(data, reports)
+    results["scorecards_pool"] = bench_scorecards(data, reports, size["cards"], workers=2)
+    results["scorecards_serial"] = bench_scorecards(data, reports, size["cards"], workers=1)
+    results["ingest"] = bench_ingest.run(size["ingest_files"], workdir / "ingest")
+    results["scale"] = scale_in_subprocess(workdir / "scale", size)
+    district = results.get("district", {}).get("seconds")
+    results["ratios"] = {
+        "district_vs_floor": ratio(district, results["floor"]["seconds"]),
+        "scorecards_pool_vs_district": ratio(results["scorecards_pool"]["seconds"], district),
+        "scorecards_serial_vs_district": ratio(results["scorecards_serial"]["seconds"], district),
+    }
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="评估工作簿的性能测量")
+    parser.add_argument("--small", action="store_true", help="冒烟测试规模（几秒钟，不运行区级报告）")
+    parser.add_argument("--out", default=str(HERE / "out" / "results.json"))
+    parser.add_argument("--workdir", default=None, help="临时目录（默认新建并在结束后删除）")
+    parser.add_argument("--scale-only", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.scale_only:  # the child process of scale_in_subprocess
+        size = json.loads(args.scale_only)
+        result = bench_scale(Path(args.workdir), size["units"], size["counties"], size["quarters"],
+                             size["ingest_sample"])
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    size = SMALL if args.small else FULL
+    with tempfile.TemporaryDirectory(prefix="yqeval-bench-") as tmp:
+        workdir = Path(args.workdir) if args.workdir else Path(tmp)
+        results = run_all(size, workdir, Path(args.out) if args.out else None)
+    for line in summary_lines(results):
+        print(line)
+    if args.out:
+        print(f"结果：{args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
