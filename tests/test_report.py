@@ -1,0 +1,113 @@
+"""The leaders' report on the sample quarter: what issue 5 asks a reader and an offline intranet to get."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from helpers import pipeline, report
+from helpers.paths import PROJECT_ROOT
+
+Q = "2019Q4"
+PLANT = "<script>alert(1)</script>缺少人手"
+pytestmark = pytest.mark.slow
+
+
+def _plant_narrative(raw: Path) -> None:
+    """Write a script tag into 三里湾街道's 存在问题 (it lags on T12, so the report quotes it)."""
+    path = raw / Q / "三里湾街道_2019Q4.csv"
+    text = path.read_bytes().decode("gbk")
+    old = "推进中,推动特色产业与电子商务融合发展,,"
+    assert old in text
+    path.write_bytes(text.replace(old, f"推进中,推动特色产业与电子商务融合发展,{PLANT},").encode("gbk"))
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report")
+    shutil.copytree(PROJECT_ROOT / "data" / "raw", root / "data" / "raw")
+    _plant_narrative(root / "data" / "raw")
+    lines: list[str] = []
+    result = pipeline.run_quarter(Q, data_dir=root / "data", reports_dir=root / "reports", progress=lines.append)
+    return root, result, lines
+
+
+@pytest.fixture(scope="module")
+def pdf_text(run) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(run[1].pdf).pages)
+
+
+@pytest.fixture(scope="module")
+def html_text(run) -> str:
+    return run[1].html.read_text(encoding="utf-8")
+
+
+def test_both_files_named_for_the_quarter(run):
+    _, result, lines = run
+    assert result.pdf.name == "埇桥区农村电商优化升级工作评估报告_2019Q4.pdf" and result.pdf.stat().st_size > 50_000
+    assert result.html.name == "埇桥区农村电商优化升级工作评估报告_2019Q4.html"
+    assert [p.name for p in result.notebooks] == list(pipeline.NOTEBOOKS) and all(p.exists() for p in result.notebooks)
+    assert any("03_report" in line for line in lines) and any("PDF" in line for line in lines)
+
+
+def test_pdf_text_has_title_tasks_townships_and_page_numbers(run, pdf_text, plan):
+    flat = re.sub(r"\s+", "", pdf_text)
+    assert "埇桥区农村电商优化升级工作评估报告" in flat
+    assert "示例数据" in flat and "目录" in flat
+    for code in plan.indicators:
+        assert code in flat, code
+    for town in plan.registry.of_kind("镇", "乡"):
+        assert town in flat, town
+    assert re.search(r"第\s*1\s*页\s*/\s*共\s*\d+\s*页", pdf_text)
+    for section in ("一、总体情况", "二、任务完成情况", "三、各单位完成情况", "四、报送情况", "五、趋势", "六、数据核查", "附录"):
+        assert section in flat, section
+    # the headline sentence states the district figure against its target
+    assert "为目标15,000万元的" in flat
+
+
+def test_pdf_embeds_simplified_chinese_fonts_only(run):
+    out = subprocess.run(["pdffonts", str(run[1].pdf)], capture_output=True, text=True, check=True).stdout
+    fonts = out.splitlines()[2:]
+    assert any("Noto-Sans-CJK-SC" in f and " yes " in f for f in fonts), out
+    assert not any(re.search(r"CJK-?JP|CJKjp", f) for f in fonts), out
+    assert all(f.split()[-5] == "yes" for f in fonts if f.strip()), out  # every font embedded
+
+
+def test_html_is_self_contained_and_escapes_narratives(html_text):
+    assert "<script" not in html_text.lower()
+    assert not re.search(r"<link[^>]+href=\"https?:", html_text)
+    assert not re.search(r"src=\"https?:", html_text)
+    assert "In [" not in html_text and "Out[" not in html_text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;缺少人手" in html_text
+    assert '<html lang="zh-CN"' in html_text
+
+
+def test_report_content_matches_processed_data(run, plan):
+    root, result, _ = run
+    rd = report.load(root / "data", Q)
+    assert rd.sample
+    t01 = report.district(rd).set_index("indicator").loc["T01"]
+    text = result.html.read_text(encoding="utf-8")
+    assert f"{t01['actual']:,.1f}".rstrip("0").rstrip(".") in text  # e.g. 10,644.5万元
+    missing = report.reporting_summary(rd)["missing"]
+    assert missing and all(unit in text for unit in missing)
+
+
+def test_a_failed_run_leaves_the_last_good_report(run, monkeypatch):
+    root, result, _ = run
+    before = {p: p.read_bytes() for p in result.folder.rglob("*") if p.is_file()}
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("渲染失败（测试）")
+
+    monkeypatch.setattr("helpers.render.render_report", broken)
+    with pytest.raises(RuntimeError):
+        pipeline.run_quarter(Q, data_dir=root / "data", reports_dir=root / "reports", progress=None)
+    after = {p: p.read_bytes() for p in result.folder.rglob("*") if p.is_file()}
+    assert after == before
+    assert (root / "reports" / f".{Q}.failed" / "notebooks" / "03_report.ipynb").exists()
