@@ -23,7 +23,7 @@ lab: setup  ## JupyterLab with the project's kernel, opened on notebooks/
 
 lock:  ## re-resolve requirements.in into requirements.lock
 	$(BIN)/python -m pip install -q -r requirements.in
-	$(BIN)/python -m pip freeze --exclude-editable --exclude yqeval | grep -v '^-e' > requirements.lock
+	$(BIN)/python -m pip freeze --all --exclude-editable --exclude yqeval --exclude pip | grep -v "^-e" > requirements.lock
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
