@@ -448,16 +448,28 @@ def _completion(rates: list[QuarterRates], plan: Plan, as_of: dt.date, district_
             rows.append((current.quarter, as_of.isoformat(), r.unit, r.indicator, r.target, r.achieved,
                          r.rate, expected, status, "；".join(flags)))
         # units that lead a task but do not report its indicators answer for the district figure
+        # (one pass over the tasks and sets of reporters: tuple membership per unit was quadratic in units)
+        led = _led_by_unit(plan)
+        reporters = {code: set(ind.reporters) for code, ind in plan.indicators.items()}
         for unit in plan.registry.units:
-            for task in plan.led_tasks(unit):
+            for task in led.get(unit, ()):
                 for code, ind in plan.indicators.items():
-                    if ind.task != task.number or unit in ind.reporters:
+                    if ind.task != task.number or unit in reporters[code]:
                         continue
                     target, actual, rate, expected, status = district_status[code]
                     rows.append((current.quarter, as_of.isoformat(), unit, code, target, actual, rate,
                                  expected, status, "牵头任务（全区数）"))
     df = pd.DataFrame(rows, columns=COMPLETION_COLUMNS)
     return _sort(df, plan, ["scope", "indicator"])
+
+
+def _led_by_unit(plan: Plan) -> dict[str, list]:
+    """unit → the tasks it leads, in task order (Plan.led_tasks for every unit at once)."""
+    led: dict[str, list] = {}
+    for task in plan.tasks.values():
+        for unit in dict.fromkeys(task.lead_units):
+            led.setdefault(unit, []).append(task)
+    return led
 
 
 def _attach_flags(completion: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
