@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/run.py            # full: ~3 minutes on 2 cores
     .venv/bin/python benchmarks/run.py --small    # seconds; skips the district report
+    .venv/bin/python benchmarks/run.py --province-units 15000   # (d) alone, at ten times the province
 
 (a) `run_quarter` of the sample quarter against its floor: the same number of papermill executions of
     an empty notebook plus one WeasyPrint HTML→PDF of a one-page HTML (target ≤ 2×);
@@ -132,7 +133,7 @@ def bench_scale(workdir: Path, n_units: int, n_counties: int, n_quarters: int, i
     t0 = time.perf_counter()
     ev = evaluate(history, qs[-1], plan=plan)
     evaluate_s = time.perf_counter() - t0
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    rss_mb = peak_rss_mb()
     tracemalloc.start()
     evaluate(history, qs[-1], plan=plan)
     _, peak = tracemalloc.get_traced_memory()
@@ -149,6 +150,18 @@ def bench_scale(workdir: Path, n_units: int, n_counties: int, n_quarters: int, i
         "ingest_files_per_second": ingest["files_per_second"], "province_files": files,
         "ingest_province_s_extrapolated": round(files / ingest["files_per_second"], 1),
     }
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory. VmHWM, because Linux carries ru_maxrss across exec: a child
+    started from a big parent would report the parent's size."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def _ingest_sample(folder: Path, plan, quarter: str, n: int, ingest_files) -> dict:
@@ -258,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--small", action="store_true", help="冒烟测试规模（几秒钟，不运行区级报告）")
     parser.add_argument("--out", default=str(HERE / "out" / "results.json"))
     parser.add_argument("--workdir", default=None, help="临时目录（默认新建并在结束后删除）")
+    parser.add_argument("--province-units", type=int, default=None,
+                        help="(d) 只测模拟省，乡镇级单位数（如 15000 为十倍规模；县数按每县 15 个）")
     parser.add_argument("--scale-only", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.scale_only:  # the child process of scale_in_subprocess
@@ -267,6 +282,12 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result, ensure_ascii=False))
         return 0
     size = SMALL if args.small else FULL
+    if args.province_units:
+        size = {**size, "units": args.province_units, "counties": max(1, args.province_units // 15)}
+        with tempfile.TemporaryDirectory(prefix="yqeval-bench-") as tmp:
+            result = scale_in_subprocess(Path(args.workdir or tmp), size)
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
     with tempfile.TemporaryDirectory(prefix="yqeval-bench-") as tmp:
         workdir = Path(args.workdir) if args.workdir else Path(tmp)
         results = run_all(size, workdir, Path(args.out) if args.out else None)
