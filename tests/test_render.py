@@ -115,7 +115,7 @@ def test_html_has_outputs_only(rendered):
         assert leftover not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "正文输出" in html  # stdout stays
-    assert "<img" in html and "data:image/svg+xml;base64," in html and "data:image/png;base64," in html
+    assert "<img" in html and "data:image/png;base64," in html  # one PNG serves screen and print
     assert '"Noto Sans CJK SC"' in html and '"Noto Serif CJK SC"' in html
     assert "cell-id" not in html and "papermill" not in html
 

@@ -164,19 +164,19 @@ def to_png(fig: Figure, dpi: int = PRINT_DPI) -> bytes:
     return out.getvalue()
 
 
-def show(fig: Figure, print_png: bool = True) -> None:
-    """Display fig in a notebook: SVG for screens and, for the PDF, a PNG at PRINT_DPI.
+def show(fig: Figure, svg: bool = False) -> None:
+    """Display fig in a notebook as a PNG at PRINT_DPI (sharp in print, one encoding for HTML and PDF).
 
-    WeasyPrint draws SVG in pure Python (seconds per chart with many labels); the report's PDF
-    uses the PNG, the HTML the SVG (see helpers.render).
+    svg=True adds an SVG for screens (helpers.render then shows the SVG on screen and prints the PNG);
+    it is off by default because drawing every chart twice cost the report notebook about a second
+    per chart, and WeasyPrint draws SVG slowly.
     """
     from IPython.display import display
 
-    bundle = {"image/svg+xml": to_svg(fig)}
-    metadata = {}
-    if print_png:
-        bundle["image/png"] = base64.b64encode(to_png(fig)).decode("ascii")
-        metadata["image/png"] = {"width": round(fig.get_figwidth() * 96)}  # CSS px
+    bundle = {"image/png": base64.b64encode(to_png(fig)).decode("ascii")}
+    metadata = {"image/png": {"width": round(fig.get_figwidth() * 96)}}  # CSS px
+    if svg:
+        bundle["image/svg+xml"] = to_svg(fig)
     display(bundle, raw=True, metadata=metadata)
 
 

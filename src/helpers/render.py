@@ -10,17 +10,13 @@ from __future__ import annotations
 import base64
 import copy
 import html
-import re
-from importlib import resources
 from pathlib import Path
 
 import nbformat
 from bs4 import BeautifulSoup, Tag
 
+from helpers.layout import END_ID, TOC_MARKER, cover_html, report_css  # noqa: F401  (re-exported)
 from helpers.outputs import write_bytes
-
-TOC_MARKER = '<div id="toc"></div>'
-END_ID = "report-end"
 
 # nbconvert's classic-template wrappers around every cell and output; unwrapped so that the report
 # is a flat flow of headings, paragraphs, tables and images (page-break rules then apply cleanly).
@@ -38,25 +34,6 @@ _DROP_MIMES = ("application/javascript", "text/javascript", "application/vnd.jup
 
 
 # ------------------------------------------------------------------------------------ notebook side
-def cover_html(
-    title: str, subtitle: str = "", meta: dict[str, str] | None = None, sample: bool = False
-) -> str:
-    """Markup for the cover page (display it with IPython.display.HTML in the report's first cell)."""
-    parts = ['<section class="cover">', f"<h1>{html.escape(title)}</h1>"]
-    if subtitle:
-        parts.append(f'<p class="subtitle">{html.escape(subtitle)}</p>')
-    if meta:
-        parts.append("<dl>")
-        parts += [
-            f"<div><dt>{html.escape(k)}</dt><dd>{html.escape(str(v))}</dd></div>" for k, v in meta.items()
-        ]
-        parts.append("</dl>")
-    if sample:
-        parts.append('<p class="sample-mark">示例数据</p>')
-    parts.append("</section>")
-    return "\n".join(parts)
-
-
 # ------------------------------------------------------------------------------------------- HTML
 def notebook_to_html(nb, title: str, lang: str = "zh-CN") -> str:
     """One self-contained HTML document of an executed notebook's outputs (node or path)."""
@@ -72,13 +49,6 @@ def notebook_to_html(nb, title: str, lang: str = "zh-CN") -> str:
         f"<title>{html.escape(title)}</title>\n<style>\n{css}</style>\n</head>\n"
         f'<body>\n<main class="report">\n{body}\n</main>\n<div id="{END_ID}"></div>\n</body>\n</html>\n'
     )
-
-
-def report_css() -> str:
-    """report.css without its comments (they explain the file, not the report)."""
-    css = resources.files("helpers").joinpath("report.css").read_text(encoding="utf-8")
-    css = re.sub(r"/\*.*?\*/\n?", "", css, flags=re.S)
-    return re.sub(r"\n{3,}", "\n\n", css).lstrip()
 
 
 def _clean_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:

@@ -328,7 +328,7 @@ def status_rules() -> pd.DataFrame:
 
 def cover_html(rd: ReportData, plan: Plan, title: str = "埇桥区农村电商优化升级工作评估报告") -> str:
     """The cover: title, period, evaluation date, organisation, basis, and a 示例数据 mark for samples."""
-    from .render import cover_html as render_cover
+    from .layout import cover_html as render_cover
 
     d = rd.as_of
     meta = {"报告期": f"{quarters.quarter_label(rd.quarter)}（{rd.quarter}）",

@@ -19,7 +19,6 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -27,12 +26,12 @@ import pandas as pd
 
 from . import completion as C
 from . import quarters, report
+from .layout import END_ID, report_css
 from .outputs import write_bytes
 from .paths import processed_dir, raw_dir, reference_dir
 from .reference import Plan, load_plan
 from .tables import html_table
 
-END_ID = "report-end"  # helpers.render.END_ID: report.css counts the pages up to this element
 CARD_TITLE = "埇桥区农村电商优化升级工作单位评估卡"
 LEAD_FLAG = "牵头任务（全区数）"
 MAX_NAME_CHARS = 60
@@ -395,11 +394,6 @@ def card_body(ctx: CardContext, unit: str) -> str:
     for numeral, (title, body) in zip("一二三四五六七八", card_sections(ctx, unit), strict=False):
         parts.append(_section(f"{numeral}、{title}", body))
     return '<main class="report scorecard">\n' + "\n".join(parts) + "\n</main>"
-
-
-def report_css() -> str:
-    """The main report's stylesheet (the file helpers.render embeds), read without importing nbconvert."""
-    return resources.files("helpers").joinpath("report.css").read_text(encoding="utf-8")
 
 
 def card_html(ctx: CardContext, unit: str) -> str:
