@@ -130,6 +130,7 @@ def reporting_summary(rd: ReportData) -> dict:
     owed = len(rep)
     received = int((~rep["status"].isin([MISSING, "文件被退回"])).sum())
     return {"owed": owed, "received": received, "rate": received / owed if owed else np.nan,
+            "on_time": rep[rep["status"] == "按时"]["unit"].tolist(),
             "late": int(rep["late"].sum()), "missing": rep[rep["status"] == MISSING]["unit"].tolist(),
             "returned": rep[rep["status"] == "文件被退回"]["unit"].tolist(),
             "late_units": rep[rep["late"]]["unit"].tolist()}
@@ -247,8 +248,11 @@ def bureau_table(rd: ReportData, plan: Plan) -> pd.DataFrame:
 # ---------------------------------------------------------------- 报送情况, 趋势, 核查
 
 
-def reporting_table(rd: ReportData) -> pd.DataFrame:
+def reporting_table(rd: ReportData, exceptions_only: bool = False) -> pd.DataFrame:
+    """Each unit's submission; with exceptions_only, the units not on time (late, missing, returned)."""
     rep = rd.reporting
+    if exceptions_only:
+        rep = rep[rep["status"] != "按时"]
     return pd.DataFrame({"单位": rep["unit"], "类型": rep["kind"], "文件数": rep["files"].astype(int),
                          "填报日期": rep["reported_on"].replace("", "—"),
                          "季末后天数": rep["days_after_quarter_end"], "报送情况": rep["status"]})
@@ -346,6 +350,8 @@ def paragraphs_html(sentences: list[str]) -> str:
 
 def reporting_sentences(rs: dict) -> list[str]:
     out = [f"应报送单位{rs['owed']}个，实际报送{rs['received']}个，报送率{rs['rate']:.1%}。"]
+    if rs["on_time"]:
+        out.append(f"按时报送（{len(rs['on_time'])}个）：{'、'.join(rs['on_time'])}。")
     out.append(f"未报送：{'、'.join(rs['missing'])}。" if rs["missing"] else "所有应报单位均已报送。")
     if rs["late_units"]:
         out.append(f"迟报（季末后超过规定天数）：{'、'.join(rs['late_units'])}。")
