@@ -147,7 +147,7 @@ def run_quarter(quarter: str, as_of: dt.date | None = None, data_dir: str | Path
                                          staging_dir=staging, parameters=params, outputs=outputs)
         manifest.write_manifest(record, staging / "manifest.json")
         final = reports / quarter
-        _swap(staging, final)
+        _swap(staging, final, progress)
     except BaseException:
         failed = reports / f".{quarter}.failed"
         shutil.rmtree(failed, ignore_errors=True)
@@ -162,13 +162,19 @@ def run_quarter(quarter: str, as_of: dt.date | None = None, data_dir: str | Path
     return result
 
 
-def _swap(staging: Path, final: Path) -> None:
-    """Replace final by staging with two renames; the old folder is removed only afterwards."""
+def _swap(staging: Path, final: Path, progress: Callable[[str], None] | None = None) -> None:
+    """Replace final by staging with two renames; the old folder is removed only afterwards.
+
+    Scorecards under final/units/ were built from the previous run's data; they go with it (a card
+    must never disagree with the report beside it), and the analyst is told to rebuild them.
+    """
     old = final.with_name(f".{final.name}.old")
     shutil.rmtree(old, ignore_errors=True)
     if final.exists():
         os.replace(final, old)
     os.replace(staging, final)
+    if (old / "units").is_dir():
+        _say(progress, f"提示：原有的单位评估卡已随旧报告删除，请运行 yqeval scorecards {final.name} 重新生成")
     shutil.rmtree(old, ignore_errors=True)
 
 

@@ -136,7 +136,7 @@ class Registry:
 
         Groups expand to their members; a trailing 等 is dropped; unknown items raise KeyError.
         """
-        out: list[str] = []
+        out: dict[str, None] = {}  # ordered and O(1) membership: groups expand to thousands at province scale
         for item in LIST_SEPARATORS.split(expr or ""):
             item = nfkc(item)
             if not item:
@@ -150,8 +150,8 @@ class Registry:
                 if unit is None:
                     raise KeyError(item)
                 members = (unit.name,)
-            out.extend(m for m in members if m not in out)
-        return out
+            out.update(dict.fromkeys(members))
+        return list(out)
 
     def of_kind(self, *kinds: str) -> list[str]:
         return [u.name for u in self.units.values() if u.kind in kinds]

@@ -1,0 +1,50 @@
+"""Pipeline pieces that need no notebook run: the folder swap, notebook normalisation, history."""
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook
+
+from helpers import pipeline
+
+
+def test_swap_replaces_the_report_and_says_when_scorecards_go(tmp_path):
+    final, staging = tmp_path / "2019Q4", tmp_path / "staging"
+    (final / "units").mkdir(parents=True)
+    (final / "old.pdf").write_text("old")
+    (final / "units" / "符离镇.pdf").write_text("card")
+    staging.mkdir()
+    (staging / "new.pdf").write_text("new")
+    said = []
+    pipeline._swap(staging, final, said.append)
+    assert sorted(p.name for p in final.iterdir()) == ["new.pdf"]
+    assert not staging.exists() and not (tmp_path / ".2019Q4.old").exists()
+    assert len(said) == 1 and "yqeval scorecards 2019Q4" in said[0]
+    staging.mkdir()
+    said.clear()
+    pipeline._swap(staging, final, said.append)  # no cards before: nothing to say
+    assert said == []
+
+
+def test_normalize_notebook_drops_what_varies_and_keeps_parameters(tmp_path):
+    nb = new_notebook(cells=[new_code_cell("x = 1", metadata={
+        "papermill": {"start_time": "2026-11-28T16:00:00", "end_time": "t", "duration": 1.2, "status": "completed"},
+        "execution": {"iopub.execute_input": "2026-11-28T16:00:00"}})],
+        metadata={"papermill": {"parameters": {"quarter": "2019Q4"}, "start_time": "s", "end_time": "e",
+                                "duration": 3.0, "input_path": "/abs/notebooks/01_ingest.ipynb",
+                                "output_path": "/tmp/x/01_ingest.ipynb", "environment_variables": {"A": "1"}}})
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    pipeline.normalize_notebook(path)
+    out = nbformat.read(path, as_version=4)
+    pm = out.metadata.papermill
+    assert pm["parameters"] == {"quarter": "2019Q4"} and pm["input_path"] == "01_ingest.ipynb"
+    assert not {"start_time", "end_time", "duration"} & set(pm) and pm["environment_variables"] == {}
+    cell = out.cells[0]
+    assert cell["id"] == "cell-000" and "execution" not in cell.metadata
+    assert cell.metadata.papermill == {"status": "completed"}
+
+
+def test_earlier_quarters_are_the_raw_folders_before_this_one(tmp_path):
+    for name in ("2019Q4", "2020Q1", "2020Q2", "notes", "2019-Q3"):
+        (tmp_path / "raw" / name).mkdir(parents=True)
+    assert pipeline.earlier_quarters(tmp_path, "2020Q2") == ["2019Q4", "2020Q1"]
+    assert pipeline.earlier_quarters(tmp_path, "2019Q4") == []
