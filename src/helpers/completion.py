@@ -93,18 +93,9 @@ class QuarterData:
     log: dict = field(default_factory=dict)
 
 
-def _numeric(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
-    df = df.copy()
-    for col in cols:
-        if col in df:
-            df[col] = pd.to_numeric(df[col].replace("", np.nan), errors="coerce")
-    return df
-
-
 def load_quarter(data_dir: str | Path, quarter: str) -> QuarterData:
     folder = processed_dir(data_dir, quarter)
-    subs = read_csv(folder / "submissions.csv")
-    subs = _numeric(subs, ["value", "denominator"])
+    subs = read_csv(folder / "submissions.csv", numeric=["value", "denominator"])
     rejects = read_csv(folder / "rejects.csv") if (folder / "rejects.csv").exists() else pd.DataFrame(
         columns=["unit", "indicator", "reason"])
     log_path = folder / "ingest_log.json"

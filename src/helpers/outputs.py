@@ -57,6 +57,13 @@ def write_bytes(path: Path, data: bytes) -> Path:
     return path
 
 
-def read_csv(path: str | Path, **kwargs) -> pd.DataFrame:
-    """Read a processed CSV back, keeping text as text (codes like 001 stay 001)."""
-    return pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False, **kwargs)
+def read_csv(path: str | Path, numeric: list[str] | tuple[str, ...] = (), **kwargs) -> pd.DataFrame:
+    """Read a processed CSV back, keeping text as text (codes like 001 stay 001).
+
+    Columns named in numeric become floats, an empty cell becoming NaN (missing, never 0).
+    """
+    df = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False, **kwargs)
+    for col in numeric:
+        if col in df:
+            df[col] = pd.to_numeric(df[col].replace("", float("nan")), errors="coerce")
+    return df

@@ -53,22 +53,15 @@ class ReportData:
     sample: bool
 
 
-def _num(df: pd.DataFrame, cols) -> pd.DataFrame:
-    for c in cols:
-        if c in df:
-            df[c] = pd.to_numeric(df[c].replace("", np.nan), errors="coerce")
-    return df
-
-
 def load(data_dir: str | Path, quarter: str) -> ReportData:
     """Read what ingest and evaluate wrote for QUARTER."""
     folder = processed_dir(data_dir, quarter)
-    comp = _num(read_csv(folder / "completion.csv"), ["target", "actual", "rate", "expected"])
-    scores = _num(read_csv(folder / "scores.csv"), ["indicators", "missing", "score", "rank", "peers"])
-    reporting = _num(read_csv(folder / "reporting.csv"), ["files", "days_after_quarter_end"])
+    comp = read_csv(folder / "completion.csv", numeric=["target", "actual", "rate", "expected"])
+    scores = read_csv(folder / "scores.csv", numeric=["indicators", "missing", "score", "rank", "peers"])
+    reporting = read_csv(folder / "reporting.csv", numeric=["files", "days_after_quarter_end"])
     reporting["late"] = reporting["late"].isin(["True", "true", "1"])
-    trend = _num(read_csv(folder / "trend.csv"), ["target", "actual", "rate", "expected"])
-    subs = _num(read_csv(folder / "submissions.csv"), ["value", "denominator"])
+    trend = read_csv(folder / "trend.csv", numeric=["target", "actual", "rate", "expected"])
+    subs = read_csv(folder / "submissions.csv", numeric=["value", "denominator"])
     log = json.loads((folder / "ingest_log.json").read_text(encoding="utf-8"))
     as_of = dt.date.fromisoformat(comp["as_of"].iloc[0]) if len(comp) else quarters.quarter_end(quarter)
     return ReportData(quarter, as_of, comp, scores, reporting, read_csv(folder / "flags.csv"), trend, subs,
