@@ -125,10 +125,16 @@ _F_RE = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
 _V_RE = re.compile(rb"<(?:\w+:)?v\s*>(.*?)</(?:\w+:)?v>", re.S)
 
 
+_FULL_CALC_RE = re.compile(rb"<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad=\"(?:1|true)\"")
+
+
 def scan_xlsx(data: bytes) -> dict[str, dict[tuple[int, int], object]]:
     """{sheet name: {(row, col) 0-based: UncachedFormula | CellError}} from the sheet XML.
 
     Sheets without a formula or an error value (most submissions) cost one read and a substring test.
+    A workbook flagged fullCalcOnLoad was written by a program that does not calculate (openpyxl,
+    xlsxwriter, pandas) and never saved by Excel or WPS since: xlsxwriter stores 0 as the "result" of a
+    formula it was given no value for, so there a formula whose saved value is 0 counts as uncached.
     """
     out: dict[str, dict[tuple[int, int], object]] = {}
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -140,14 +146,15 @@ def scan_xlsx(data: bytes) -> dict[str, dict[tuple[int, int], object]]:
                     parts[info.filename] = xml
         if not parts:
             return out
+        never_calculated = bool(_FULL_CALC_RE.search(zf.read("xl/workbook.xml")))
         for name, part in sheet_parts(zf).items():
-            cells = special_cells(parts[part]) if part in parts else {}
+            cells = special_cells(parts[part], never_calculated) if part in parts else {}
             if cells:
                 out[name] = cells
     return out
 
 
-def special_cells(xml: bytes) -> dict[tuple[int, int], object]:
+def special_cells(xml: bytes, zero_is_uncached: bool = False) -> dict[tuple[int, int], object]:
     cells: dict[tuple[int, int], object] = {}
     for m in _CELL_RE.finditer(xml):
         attrs, inner = m.group(1), m.group(2) or b""
@@ -161,7 +168,8 @@ def special_cells(xml: bytes) -> dict[tuple[int, int], object]:
         name = (ref.group(1) + ref.group(2)).decode()
         if kind and kind.group(1) == b"e" and value and value.group(1).strip():
             cells[where] = CellError(_unescape(value.group(1)), name)
-        elif formula and (value is None or not value.group(1).strip()):
+        elif formula and (value is None or not value.group(1).strip()
+                          or (zero_is_uncached and (kind is None or kind.group(1) == b"n") and value.group(1).strip() == b"0")):
             cells[where] = UncachedFormula(_unescape(formula.group(1) or b""), name)
     return cells
 
