@@ -5,17 +5,96 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import openpyxl
 import pytest
 import xlsxwriter
 
-from .filewriters import HEADER, form, line
-from .test_ingest import Q, ingest, reason_of, values
+from .filewriters import HEADER, form, line, write_xlsx
+from .test_ingest import Q, entry, ingest, reason_of, values
 
 
 @pytest.fixture
 def data(tmp_path) -> Path:
     (tmp_path / "raw" / Q).mkdir(parents=True)
     return tmp_path
+
+
+def _sheet(book, name: str, rows: list[list]):
+    sheet = book.create_sheet(name)
+    for row in rows:
+        sheet.append(row)
+    return sheet
+
+
+# ---------------------------------------------------------------- finding the table
+
+
+def test_a_two_row_header_with_merged_cells_keeps_every_column(data, plan):
+    """序号, 指标代码 and 进展状态 merged down two rows, "完成情况" merged across 累计完成值 and 基数 below it:
+    the values under the second header row were read as empty and the rows skipped as 未填写."""
+    def write(path):
+        book = xlsxwriter.Workbook(str(path))
+        s = book.add_worksheet("进展填报表")
+        s.merge_range(0, 0, 0, 4, "埇桥区农村电商工作进展填报表")
+        s.write(1, 0, "填报单位：符离镇")
+        s.merge_range(2, 0, 3, 0, "序号")
+        s.merge_range(2, 1, 3, 1, "指标代码")
+        s.merge_range(2, 2, 2, 3, "完成情况")
+        s.write_row(3, 2, ["累计完成值", "基数"])
+        s.merge_range(2, 4, 3, 4, "进展状态")
+        s.write_row(4, 0, [1, "T01", 5])
+        s.write_row(5, 0, [2, "T14", 17, 20])
+        s.write_row(6, 0, [3, "T08", None, None, "已完成"])
+        book.close()
+    result = ingest(data, {"符离镇_2019Q4.xlsx": write}, plan)
+    e = entry(result, "符离镇_2019Q4.xlsx")
+    assert e["skipped_by_reason"] == {"标题/说明": 2, "表头": 2}
+    assert values(result) == {"T01": 5, "T14": 17, "T08": None}
+    subs = result.submissions.set_index("indicator")
+    assert subs.loc["T14", "denominator"] == 20 and subs.loc["T08", "status"] == "已完成"
+
+
+def test_a_header_split_over_two_rows_where_neither_row_is_a_header_alone(data, plan):
+    rows = [["填报单位：符离镇"], ["指标代码", "完成情况", None], [None, "累计完成值", "进展状态"],
+            ["T01", 5, None], ["T10", None, "推进中"]]
+    result = ingest(data, {"符离镇_2019Q4.xlsx": lambda p: write_xlsx(p, {"表": rows})}, plan)
+    assert values(result) == {"T01": 5, "T10": None}
+    assert entry(result, "符离镇_2019Q4.xlsx")["skipped_by_reason"] == {"标题/说明": 1, "表头": 2}
+
+
+def test_a_hidden_sheet_of_drop_down_lists_is_not_the_table(data, plan):
+    """A hidden first sheet listing 指标代码 / 指标名称 / 进展状态 for the drop-downs was taken for the table,
+    its list rows accepted as the unit's statuses."""
+    def write(path):
+        book = openpyxl.Workbook()
+        lists = book.active
+        lists.title = "lists"
+        for row in (["指标代码", "指标名称", "进展状态"], ["T01", "农村产品网络销售额新增", "未启动"],
+                    ["T02", "新培育工商注册电商经营主体", "推进中"], ["T03A", "电商示范村", "已完成"]):
+            lists.append(row)
+        lists.sheet_state = "hidden"
+        _sheet(book, "进展填报表", form([line("T01", 5), line("T02", 4)]))
+        book.save(path)
+    result = ingest(data, {"符离镇_2019Q4.xlsx": write}, plan)
+    assert entry(result, "符离镇_2019Q4.xlsx")["sheet"] == "进展填报表"
+    assert values(result) == {"T01": 5, "T02": 4}
+
+
+def test_an_instructions_sheet_showing_the_header_alone_is_not_the_table(data, plan):
+    instructions = [["填报说明"], ["请按下列表头填写，不要改动："], ["指标代码", "累计完成值", "进展状态"],
+                    ["注：累计完成值为2019年10月12日以来的累计数。"]]
+    result = ingest(data, {"符离镇_2019Q4.xlsx": lambda p: write_xlsx(
+        p, {"填报说明": instructions, "进展填报表": form([line("T01", 5)])})}, plan)
+    assert entry(result, "符离镇_2019Q4.xlsx")["sheet"] == "进展填报表"
+    assert values(result) == {"T01": 5}
+
+
+def test_an_instructions_sheet_listing_header_synonyms_is_not_a_repeated_column(data, plan):
+    """A row naming 累计完成值 and its synonym 完成值 is not a header (no 指标代码): no "出现两次" reject."""
+    instructions = [["填报说明"], ["累计完成值", "完成值", "完成数", "均可"]]
+    result = ingest(data, {"符离镇_2019Q4.xlsx": lambda p: write_xlsx(
+        p, {"填报说明": instructions, "进展填报表": form([line("T01", 5)])})}, plan)
+    assert entry(result, "符离镇_2019Q4.xlsx")["status"] == "ok" and values(result) == {"T01": 5}
 
 
 # ---------------------------------------------------------------- formulas

@@ -231,8 +231,13 @@ def _count(outcome: FileOutcome) -> None:
 @dataclass
 class Table:
     sheet: Sheet
-    header: int  # 0-based row index of the header
+    header: int  # 0-based row index of the header (its first row)
     columns: dict[str, int]  # field → 0-based column
+    header_end: int = -1  # its last row: a header may span two rows; -1: the same as header
+
+    def __post_init__(self) -> None:
+        if self.header_end < self.header:
+            self.header_end = self.header
 
 
 def parse_file(outcome: FileOutcome, sheets: list[Sheet], quarter: str, plan: Plan) -> None:
@@ -292,28 +297,109 @@ def header_key(cell: object) -> str:
     return text.strip("*★:：")
 
 
-def match_header(row: Row) -> dict[str, int] | None:
-    """field → column if the row is the table's header, else None. Raises FileRejected on a repeated column."""
+def header_fields(row: Row) -> tuple[dict[str, int], list[tuple[str, int, int]]]:
+    """(field → column of the names the row holds, [(field, first column, repeated column)])."""
     columns: dict[str, int] = {}
+    repeats: list[tuple[str, int, int]] = []
     for col, cell in enumerate(row):
         fld = HEADER_INDEX.get(header_key(cell))
         if fld is None:
             continue
         if fld in columns:
-            raise FileRejected(f"表头中“{FIELD_NAMES[fld]}”出现两次（第 {columns[fld] + 1} 列和第 {col + 1} 列），"
-                               "无法确定使用哪一列")
-        columns[fld] = col
+            repeats.append((fld, columns[fld], col))
+        else:
+            columns[fld] = col
+    return columns, repeats
+
+
+def _is_header(columns: dict[str, int]) -> bool:
     identifies = "code" in columns or "name" in columns
     reports = "value" in columns or "status" in columns
-    return columns if identifies and reports else None
+    return identifies and reports
+
+
+def _repeated(repeats: list[tuple[str, int, int]]) -> FileRejected:
+    fld, first, again = repeats[0]
+    return FileRejected(f"表头中“{FIELD_NAMES[fld]}”出现两次（第 {first + 1} 列和第 {again + 1} 列），无法确定使用哪一列")
+
+
+def match_header(row: Row) -> dict[str, int] | None:
+    """field → column if the row is the table's header, else None. Raises FileRejected on a repeated column
+    in a header row (a row that names no table never raises: an instructions sheet may list synonyms)."""
+    columns, repeats = header_fields(row)
+    if not _is_header(columns):
+        return None
+    if repeats:
+        raise _repeated(repeats)
+    return columns
+
+
+# a header row's neighbour that is part of a two-row header adds table columns, never who/when columns
+_SPAN_FIELDS = {fld for fld in FIELD_NAMES if fld not in ("unit", "quarter", "reported_on")}
+
+
+def _header_part(row: Row, columns: dict[str, int]) -> dict[str, int]:
+    """The columns a neighbouring row adds to a header (a two-row header with merged cells: 序号, 指标代码
+    and 进展状态 merged down, "完成情况" across 累计完成值 and 基数 below it), else {}.
+
+    It joins when all its cells are text, it names at least one table column not yet found, and each such
+    column is one the header row leaves unnamed."""
+    cells = [c for c in row if not V.is_blank(c)]
+    if not cells or not all(isinstance(c, str) for c in cells):
+        return {}
+    found, repeats = header_fields(row)
+    if repeats:
+        return {}
+    taken = set(columns.values())
+    extra = {fld: col for fld, col in found.items() if fld in _SPAN_FIELDS}
+    if not extra or any(fld in columns or col in taken for fld, col in extra.items()):
+        return {}
+    return extra
+
+
+def _table_in(sheet: Sheet) -> Table | None:
+    rows = sheet.rows
+    for index, row in enumerate(rows):
+        columns, repeats = header_fields(row)
+        if not columns:
+            continue
+        first = last = index
+        if not _is_header(columns):  # a header whose names are split over this row and the next
+            below = _header_part(rows[index + 1], columns) if index + 1 < len(rows) else {}
+            if not _is_header({**columns, **below}):
+                continue
+            columns, last = {**columns, **below}, index + 1
+        else:
+            below = _header_part(rows[index + 1], columns) if index + 1 < len(rows) else {}
+            if below:
+                columns, last = {**columns, **below}, index + 1
+        if repeats:
+            raise _repeated(repeats)
+        above = _header_part(rows[index - 1], columns) if index > 0 else {}
+        if above:
+            columns, first = {**columns, **above}, index - 1
+        return Table(sheet, first, columns, last)
+    return None
+
+
+def _has_rows_below(table: Table) -> bool:
+    return any(_non_empty(row) and not is_note(row) for row in table.sheet.rows[table.header_end + 1:])
 
 
 def find_table(sheets: list[Sheet]) -> Table:
-    for sheet in sheets:
-        for index, row in enumerate(sheet.rows):
-            columns = match_header(row)
-            if columns is not None:
-                return Table(sheet, index, columns)
+    """The first sheet whose header row matches, visible sheets first (a hidden sheet holds drop-down
+    lists), and among those the first with rows under its header (an instructions sheet may show the
+    header alone); a header with nothing under it only if no sheet has more."""
+    empty: Table | None = None
+    for sheet in [s for s in sheets if s.visible] + [s for s in sheets if not s.visible]:
+        table = _table_in(sheet)
+        if table is None:
+            continue
+        if _has_rows_below(table):
+            return table
+        empty = empty or table
+    if empty is not None:
+        return empty
     raise FileRejected("没有找到填报表的表头：需要“指标代码”（或“指标名称”）以及“累计完成值”（或“进展状态”）列")
 
 
@@ -325,7 +411,7 @@ def classify_rows(table: Table) -> dict[int, str]:
             continue
         if index < table.header:
             kinds[index] = SKIP_TITLE
-        elif index == table.header:
+        elif index <= table.header_end:
             kinds[index] = SKIP_HEADER
         elif is_note(row):
             kinds[index] = SKIP_NOTE

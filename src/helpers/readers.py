@@ -40,6 +40,7 @@ class FileRejected(Exception):
 class Sheet:
     name: str
     rows: list[Row]
+    visible: bool = True  # False for a hidden sheet (drop-down lists, lookups): the table is looked for there last
 
 
 def read_bytes(name: str, data: bytes, max_bytes: int | None = None) -> list[Sheet]:
@@ -84,10 +85,11 @@ def read_spreadsheet(suffix: str, data: bytes) -> list[Sheet]:
     except Exception as exc:  # calamine raises several types for a broken file
         raise FileRejected(f"文件已损坏或不是有效的 {suffix} 文件，无法读取（{_short(exc)}）") from None
     try:
+        visible = {m.name: m.visible == python_calamine.SheetVisibleEnum.Visible for m in book.sheets_metadata}
         sheets = []
         for name in book.sheet_names:
             rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            sheets.append(Sheet(name, [list(r) for r in rows]))
+            sheets.append(Sheet(name, [list(r) for r in rows], visible.get(name, True)))
     except python_calamine.PasswordError:
         raise FileRejected("文件已加密（设置了打开密码），无法读取；请取消密码后重新报送") from None
     except Exception as exc:
