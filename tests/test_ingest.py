@@ -279,10 +279,11 @@ def test_every_row_reject_names_its_value(data, plan):
 
 def test_untouched_rows_are_skipped_as_not_filled(data, plan):
     rows = form([line("T01", None, name="农村产品网络销售额新增", measure="万元", seq=1),
-                 line("T14", None, seq=2), line("T13A", None, seq=3), [None, None, None, None, None]])
+                 line("T14", None, seq=2), line("T13A", None, seq=3), [None, None, None, None, None],
+                 line("T02", 4, seq=4)])
     result = ingest(data, {"a.xlsx": _xlsx(rows)}, plan)
     assert entry(result, "a.xlsx")["skipped_by_reason"]["未填写"] == 3
-    assert result.rejects.empty and result.submissions.empty
+    assert result.rejects.empty and values(result) == {"T02": 4}
 
 
 # ---------------------------------------------------------------- who and when

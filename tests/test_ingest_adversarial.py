@@ -119,3 +119,24 @@ def test_xlsxwriter_formula_saved_without_a_value_is_not_zero(data, plan):
     assert values(result) == {"T01": 120, "T03A": 3}
     reason = reason_of(result, 6)
     assert "F6" in reason and "=SUM(1,2)" in reason and "没有保存计算结果" in reason
+
+
+# ---------------------------------------------------------------- forms with nothing in them
+
+
+@pytest.mark.parametrize("lines, words", [
+    ([], ["只有表头"]),
+    ([line("T01", None, seq=1), line("T02", None, seq=2), [3]], ["没有填写任何数据", "3 行"]),
+])
+def test_a_form_with_nothing_filled_in_is_a_file_reject(data, plan, lines, words):
+    """Read as a file without a row, it counted as sent (按时) in the reporting table though the unit sent
+    nothing; it is an empty file, returned to the unit (submissions.md: empty → one file-level reject)."""
+    result = ingest(data, {"符离镇_2019Q4.xlsx": lambda p: write_xlsx(p, {"表": form(lines)}),
+                           "芦岭镇_2019Q4.xlsx": lambda p: write_xlsx(p, {"表": form([line("T01", 5)], "芦岭镇")})},
+                    plan)
+    e = entry(result, "符离镇_2019Q4.xlsx")
+    assert e["status"] == "rejected" and e["unit"] == "符离镇"
+    assert e["skipped_by_reason"] == {"文件被拒收": e["rows"]}
+    rej = result.rejects[result.rejects["source_file"] == "符离镇_2019Q4.xlsx"].iloc[0]["reason"]
+    assert all(w in rej for w in words), rej
+    assert list(result.submissions["unit"]) == ["芦岭镇"]

@@ -276,6 +276,10 @@ def parse_file(outcome: FileOutcome, sheets: list[Sheet], quarter: str, plan: Pl
         row.update(quarter=quarter, unit=entry["unit"], reported_on=entry["reported_on"], source_file=where[0],
                    source_sheet=where[1], source_row=where[2])
         outcome.accepted.append(row)
+    if not outcome.accepted and not outcome.rejects:  # the unit sent a form with nothing in it
+        if "data" not in kinds.values():
+            raise FileRejected("表格只有表头，没有任何数据行")
+        raise FileRejected(f"表格中没有填写任何数据：{outcome.skipped[SKIP_EMPTY]} 行的累计完成值、基数和进展状态均为空")
 
 
 def _non_empty(row: Row) -> bool:
