@@ -140,3 +140,19 @@ def test_a_form_with_nothing_filled_in_is_a_file_reject(data, plan, lines, words
     rej = result.rejects[result.rejects["source_file"] == "符离镇_2019Q4.xlsx"].iloc[0]["reason"]
     assert all(w in rej for w in words), rej
     assert list(result.submissions["unit"]) == ["芦岭镇"]
+
+
+# ---------------------------------------------------------------- values
+
+
+def test_a_unit_of_measure_that_only_describes_the_catalogue_unit_is_not_a_reject(data, plan):
+    """计量单位 is informational (submissions.md): '个（家）', '人次', 'km' rejected good numbers as 无法换算."""
+    rows = form([line("T01", 5, measure="万元（人民币）"), line("T02", 4, measure="个（家）"),
+                 line("T03A", 2, measure="个/村"), line("T11A", 3, measure="场次"),
+                 line("T05", 350000, measure="元"), line("T06", 2, measure="公里")])
+    bureau = form([line("T13A", 600, measure="km")], unit="区交通局")
+    result = ingest(data, {"符离镇_2019Q4.xlsx": lambda p: write_xlsx(p, {"表": rows}),
+                           "区交通局_2019Q4.xlsx": lambda p: write_xlsx(p, {"表": bureau})}, plan)
+    assert values(result) == {"T01": 5, "T02": 4, "T03A": 2, "T11A": 3, "T13A": 600}
+    assert "元" in reason_of(result, 9) and "无法换算" in reason_of(result, 9)  # a real unit still converts or fails
+    assert "公里" in reason_of(result, 10)

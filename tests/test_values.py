@@ -11,6 +11,7 @@ from helpers.values import (
     Reject,
     UncachedFormula,
     cell_text,
+    measure_unit,
     parse_date,
     parse_milestone,
     parse_number,
@@ -184,3 +185,11 @@ def test_cell_text_shows_values_as_written():
     assert cell_text(dt.date(2020, 1, 8)) == "2020-01-08"
     assert cell_text(None) == ""
     assert cell_text(" 已完成 ") == "已完成"
+
+
+@pytest.mark.parametrize("written, unit", [
+    ("万元（人民币）", "万元"), ("元", "元"), ("km", "KM"), (" 公里 ", "公里"), ("亿", "亿元"), ("％", "%"),
+    ("个（家）", "个"), ("个/村", ""), ("人次", ""), ("—", ""), (None, ""),
+])
+def test_measure_unit_names_a_unit_or_nothing(written, unit):
+    assert measure_unit(written) == unit

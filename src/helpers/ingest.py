@@ -669,12 +669,13 @@ def _values_for(ind: Indicator, cells: dict[str, object]) -> dict:
 
 def _number_in_unit(ind: Indicator, cells: dict[str, object]) -> tuple[float | None, bool]:
     """count / amount / info: the value in the indicator's unit. A bare number in a row whose 计量单位
-    differs from the catalogue (350000 with 计量单位 元, for 万元) is read in the row's 计量单位."""
+    names another unit (350000 with 计量单位 元, for 万元) is read in the row's 计量单位; a 计量单位 that
+    names no unit ('个（家）' is 个, '人次', '个/村') leaves the catalogue's unit, which it only describes."""
     raw = cells.get("value")
     number = V.parse_number(raw)
     if number is None:
         return None, False
-    measure = nfkc(V.cell_text(cells.get("measure")))
+    measure = V.measure_unit(cells.get("measure"))
     shown = V.cell_text(raw)
     if not number.unit and measure and measure != ind.unit:
         number = V.Number(number.value, number.approximate, measure)

@@ -192,6 +192,21 @@ def _not_a_number(shown: str, what: str) -> str:
     return f"{what}“{shown}”不是数字"
 
 
+_MEASURE_BRACKETS_RE = re.compile(r"[(（【\[][^)）】\]]*[)）】\]]")
+
+
+def measure_unit(cell: object) -> str:
+    """The unit a 计量单位 cell names, as a number's cell unit: '万元（人民币）' → '万元', 'km' → 'KM',
+    '元' → '元'; '' for a note that names no unit this module converts ('个/村', '人次', '—')."""
+    if is_blank(cell):
+        return ""
+    text = _MEASURE_BRACKETS_RE.sub("", clean_text(cell))
+    for unit in (text, text.upper()):
+        if unit in _CELL_UNITS:
+            return {"亿": "亿元"}.get(unit, unit)
+    return ""
+
+
 def convert(number: Number, to_unit: str, what: str = "累计完成值", raw: str = "") -> float:
     """The number in the indicator's unit: '1.2亿元' → 12000 (万元), '350000元' → 35 (万元)."""
     if not number.unit or number.unit == to_unit:
