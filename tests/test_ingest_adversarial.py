@@ -156,3 +156,11 @@ def test_a_unit_of_measure_that_only_describes_the_catalogue_unit_is_not_a_rejec
     assert values(result) == {"T01": 5, "T02": 4, "T03A": 2, "T11A": 3, "T13A": 600}
     assert "元" in reason_of(result, 9) and "无法换算" in reason_of(result, 9)  # a real unit still converts or fails
     assert "公里" in reason_of(result, 10)
+
+
+def test_a_ratio_typed_as_a_rate_is_a_reject_not_a_fraction_of_a_village(data, plan):
+    """0.85 in a cell formatted 85% was accepted as 0.85 villages out of 20 (a 4% rate)."""
+    rows = form([line("T14", 0.85, denominator=20), line("T15", 18, denominator=20)])
+    result = ingest(data, {"符离镇_2019Q4.xlsx": lambda p: write_xlsx(p, {"表": rows})}, plan)
+    assert values(result) == {"T15": 18}
+    assert "0.85" in reason_of(result, 5) and "不是整数" in reason_of(result, 5)

@@ -129,6 +129,8 @@ def test_ratio_written_as_a_percent_of_the_denominator():
     (5, 0, ["基数为 0"]),
     (5, "#REF!", ["#REF!"]),
     ("-1", 20, ["-1", "负数"]),
+    (0.85, 20, ["0.85", "不是整数", "行政村个数"]),  # 85% formatted as a number in a count cell
+    (17, 20.5, ["20.5", "基数", "不是整数"]),
 ])
 def test_ratio_rejects(num, den, words):
     with pytest.raises(Reject) as exc:

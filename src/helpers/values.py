@@ -242,6 +242,7 @@ def parse_ratio(numerator: object, denominator: object) -> tuple[float | None, f
     """
     den_number = parse_number(denominator, "基数")
     den = None if den_number is None else convert(den_number, COUNT_UNIT, "基数", cell_text(denominator))
+    _whole(den, "基数", cell_text(denominator))
     num_number = parse_number(numerator)
     if num_number is None:
         return None, den, den_number.approximate if den_number else False
@@ -259,9 +260,16 @@ def parse_ratio(numerator: object, denominator: object) -> tuple[float | None, f
         num = float(round(share))
     else:
         num = convert(num_number, COUNT_UNIT, "累计完成值", raw)
+        _whole(num, "累计完成值", raw)
     if num > den:
         raise Reject(f"比率指标的分子大于基数：累计完成值“{raw}”> 基数“{cell_text(denominator)}”")
     return num, den, approximate
+
+
+def _whole(count: float | None, what: str, raw: str) -> None:
+    """Both parts of a ratio count villages: 0.85 is a rate typed into a count (85% formatted as a number)."""
+    if count is not None and abs(count - round(count)) > 1e-9:
+        raise Reject(f"比率指标的{what}“{raw}”不是整数：应填写行政村个数（如通快递行政村数），不是比率")
 
 
 # ---------------------------------------------------------------- statuses and milestones
