@@ -164,3 +164,16 @@ def test_a_ratio_typed_as_a_rate_is_a_reject_not_a_fraction_of_a_village(data, p
     result = ingest(data, {"符离镇_2019Q4.xlsx": lambda p: write_xlsx(p, {"表": rows})}, plan)
     assert values(result) == {"T15": 18}
     assert "0.85" in reason_of(result, 5) and "不是整数" in reason_of(result, 5)
+
+
+# ---------------------------------------------------------------- layout words
+
+
+def test_total_rows_with_a_colon_or_brackets_and_a_stamp_mark_after_the_unit(data, plan):
+    """'合计：' and '合计（万元）' were data rows rejected for lacking an indicator; '符离镇（盖章）' an unknown unit."""
+    rows = form([line("T01", 5, seq=1), line("T02", 4, seq=2), ["合计：", None, None, None, None, 9],
+                 [None, None, "合计（万元）", None, None, 5]], unit="符离镇（盖章）")
+    result = ingest(data, {"a.xlsx": lambda p: write_xlsx(p, {"表": rows})}, plan)
+    e = entry(result, "a.xlsx")
+    assert e["unit"] == "符离镇" and e["skipped_by_reason"]["合计"] == 2
+    assert values(result) == {"T01": 5, "T02": 4} and result.rejects.empty

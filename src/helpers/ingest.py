@@ -437,7 +437,7 @@ def is_total(row: Row, columns: dict[str, int]) -> bool:
     for fld in ("seq", "code", "name"):
         if fld in columns:
             cell = _cell(row, columns[fld])
-            if isinstance(cell, str) and _TOTAL_RE.match(V.clean_text(cell)):
+            if isinstance(cell, str) and _TOTAL_RE.match(_BRACKETS_RE.sub("", V.clean_text(cell)).rstrip(":：")):
                 return True
     return False
 
@@ -513,8 +513,13 @@ def filename_parts(name: str) -> tuple[str | None, str | None]:
     return unit or None, find_quarter(stem)
 
 
+_STAMP_RE = re.compile(r"[（(【\[]\s*(?:盖章|公章|签章|章)\s*[）)】\]]")
+
+
 def resolve_unit(sources: list[tuple[str, object]], plan: Plan, name: str) -> str:
     registry = plan.registry
+    sources = [(source, _STAMP_RE.sub("", raw).strip() if isinstance(raw, str) else raw)
+               for source, raw in sources]  # 符离镇（盖章）: the stamp goes there, not part of the name
     for source, raw in sources:
         if registry.resolve(V.cell_text(raw)) is None:
             raise FileRejected(_unknown_unit(V.cell_text(raw), source, plan))
