@@ -177,3 +177,22 @@ def test_total_rows_with_a_colon_or_brackets_and_a_stamp_mark_after_the_unit(dat
     e = entry(result, "a.xlsx")
     assert e["unit"] == "符离镇" and e["skipped_by_reason"]["合计"] == 2
     assert values(result) == {"T01": 5, "T02": 4} and result.rejects.empty
+
+
+@pytest.mark.parametrize("numbers", [
+    ["甲", "乙", "丙", "丁", 1, 2, 3, 4, 5, 6, 7, 8],
+    ["栏次", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"],
+])
+def test_a_column_number_row_under_the_header_is_part_of_it(data, plan, numbers):
+    """The 栏次 row of official forms (甲 乙 … 1 2 3 …) was read as data and rejected (指标代码“乙”)."""
+    rows = form([numbers, line("T01", 5), line("T02", 4)])
+    result = ingest(data, {"符离镇_2019Q4.xlsx": lambda p: write_xlsx(p, {"表": rows})}, plan)
+    assert result.rejects.empty and values(result) == {"T01": 5, "T02": 4}
+    assert entry(result, "符离镇_2019Q4.xlsx")["skipped_by_reason"]["表头"] == 2
+
+
+def test_indicator_codes_without_the_leading_zero(data, plan):
+    rows = form([line("T1", 5), line("t3a", 2), line("Ｔ２", 4), line("T18", 1)])
+    result = ingest(data, {"符离镇_2019Q4.xlsx": lambda p: write_xlsx(p, {"表": rows})}, plan)
+    assert values(result) == {"T01": 5, "T03A": 2, "T02": 4}
+    assert "T18" in reason_of(result, 8) and "不在指标目录" in reason_of(result, 8)

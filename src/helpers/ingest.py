@@ -382,8 +382,29 @@ def _table_in(sheet: Sheet) -> Table | None:
         above = _header_part(rows[index - 1], columns) if index > 0 else {}
         if above:
             columns, first = {**columns, **above}, index - 1
+        while last + 1 < len(rows) and _column_numbers(rows[last + 1]):
+            last += 1
         return Table(sheet, first, columns, last)
     return None
+
+
+_COLUMN_LABELS = set("甲乙丙丁戊己庚辛壬癸") | {"栏次"}
+
+
+def _column_numbers(row: Row) -> bool:
+    """The 栏次 row official forms put under the header: '栏次', 甲 乙 丙 …, then 1 2 3 … in order."""
+    cells = [c for c in row if not V.is_blank(c)]
+    numbers = []
+    for cell in cells:
+        text = V.clean_text(cell) if isinstance(cell, str) else V.cell_text(cell)
+        if text in _COLUMN_LABELS:
+            continue
+        if not text.isdigit():
+            return False
+        numbers.append(int(text))
+    if not cells or (numbers and numbers != list(range(numbers[0], numbers[0] + len(numbers)))):
+        return False
+    return len(numbers) >= 3 or len(cells) - len(numbers) >= 2
 
 
 def _has_rows_below(table: Table) -> bool:
@@ -593,11 +614,21 @@ class RowReject(V.Reject):
         self.code, self.raw = code, raw
 
 
+_CODE_RE = re.compile(r"^T(\d{1,2})([A-Z]?)$")
+
+
+def indicator_code(cell: object) -> str:
+    """'ｔ０１' → 'T01', 't3a' → 'T03A', 'T1' → 'T01'; anything else upper-cased as written."""
+    text = nfkc(V.cell_text(cell)).upper()
+    m = _CODE_RE.match(text)
+    return f"T{int(m.group(1)):02d}{m.group(2)}" if m else text
+
+
 def identify(cells: dict[str, object], plan: Plan) -> Indicator | None:
     """The indicator from 指标代码 (ｔ０１, t01 → T01), else from 指标名称; None if neither is given."""
     code, name = cells.get("code"), cells.get("name")
     if not V.is_blank(code):
-        ind = plan.indicators.get(nfkc(V.cell_text(code)).upper())
+        ind = plan.indicators.get(indicator_code(code))
         if ind is None:
             raise RowReject(f"指标代码“{V.cell_text(code)}”不在指标目录中（T01…T17）", raw=V.cell_text(code))
         return ind
