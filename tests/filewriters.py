@@ -131,7 +131,7 @@ def write_csv(path: Path, rows: list[list], encoding: str = "utf-8") -> Path:
     """Raw bytes in the given encoding ('utf-8', 'utf-8-sig', 'gbk'), CRLF line ends as Excel writes."""
     def quote(cell) -> str:
         text = "" if cell is None else str(cell)
-        return f'"{text}"' if any(ch in text for ch in ',"\n') else text
+        return '"' + text.replace('"', '""') + '"' if any(ch in text for ch in ',"\n') else text
     text = "".join(",".join(quote(c) for c in row) + "\r\n" for row in rows)
     path.write_bytes(text.encode(encoding))
     return path

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from .filewriters import HEADER, form, line, write_xlsx
+from .filewriters import HEADER, form, line, write_csv, write_xlsx
 from .test_ingest import Q, entry, ingest, reason_of, values
 
 
@@ -196,3 +196,25 @@ def test_indicator_codes_without_the_leading_zero(data, plan):
     result = ingest(data, {"符离镇_2019Q4.xlsx": lambda p: write_xlsx(p, {"表": rows})}, plan)
     assert values(result) == {"T01": 5, "T03A": 2, "T02": 4}
     assert "T18" in reason_of(result, 8) and "不在指标目录" in reason_of(result, 8)
+
+
+# ---------------------------------------------------------------- CSV
+
+
+def test_csv_whose_title_line_has_a_semicolon_and_no_comma(data, plan):
+    """The delimiter was guessed from the first line alone: a hand-typed title with ';' split every row on ';'."""
+    text = "填报单位：符离镇;报告期：2019Q4\r\n指标代码,累计完成值,进展情况\r\nT01,5,\"一;二\"\r\nT02,4,x\r\n"
+    result = ingest(data, {"a.csv": lambda p: p.write_bytes(text.encode("gbk"))}, plan)
+    e = entry(result, "a.csv")
+    assert (e["status"], e["unit"], e["quarter"]) == ("ok", "符离镇", Q)
+    assert values(result) == {"T01": 5, "T02": 4}
+    assert result.submissions.set_index("indicator").loc["T01", "narrative"] == "一;二"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_csv_quoted_commas_quotes_line_breaks_and_characters_outside_gbk(data, plan, encoding):
+    narrative = '埇桥区𠀀，"示范村",已建成\n第二行'
+    rows = form([line("T01", 5, narrative=narrative), line("T02", 4)], unit="埇桥区符离镇人民政府")
+    result = ingest(data, {"符离镇_2019Q4.csv": lambda p: write_csv(p, rows, encoding)}, plan)
+    assert values(result) == {"T01": 5, "T02": 4}
+    assert result.submissions.set_index("indicator").loc["T01", "narrative"] == narrative

@@ -483,7 +483,7 @@ def meta_cells(row: Row) -> list[tuple[str, object]]:
         matches = list(_KEY_RE.finditer(text))
         for j, m in enumerate(matches):
             end = matches[j + 1].start() if j + 1 < len(matches) else len(text)
-            value: object = text[m.end():end].strip()
+            value: object = text[m.end():end].strip().strip(";；,，、").strip()
             if m.group(1) not in META_KEYS:
                 continue
             if value == "" and j + 1 == len(matches) and i + 1 < len(cells) and not _is_key(cells[i + 1]):

@@ -238,8 +238,8 @@ def decode_text(data: bytes) -> str:
 
 def read_csv_bytes(data: bytes) -> list[Row]:
     text = decode_text(data)
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", "\t", ";"), key=first.count)
+    head = "\n".join(text.splitlines()[:30])  # not the first line alone: a title may hold a ';' and no ','
+    delimiter = max((",", "\t", ";"), key=head.count)
     try:
         return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     except csv.Error as exc:
