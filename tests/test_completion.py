@@ -63,8 +63,9 @@ def test_pace_in_days(as_of, expected):
 
 def test_pace_in_months_and_for_a_later_deadline():
     assert pace(D(2019, 12, 31), D(2020, 3, 31), START) == pytest.approx(80 / 171)
-    # months: 12 Oct → 12 Dec is 2 of the 2.6 months to 31 Dec (days within a month pro rata)
-    assert pace(D(2019, 12, 12), DEADLINE, START, "months") == pytest.approx(2 / (2 + 19 / 31), rel=1e-3)
+    # months: whole calendar months, October being month 1; on 12 Dec two are complete of the three to 31 Dec
+    assert pace(D(2019, 12, 12), DEADLINE, START, "months") == pytest.approx(2 / 3)
+    assert pace(D(2019, 12, 31), D(2020, 3, 31), START, "months") == pytest.approx(3 / 6)
 
 
 # ------------------------------------------------------------------ status table

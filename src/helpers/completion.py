@@ -31,6 +31,7 @@ STATUSES = (DONE, DONE_LATE, ON_PACE, BEHIND, FAR_BEHIND, OVERDUE, STRIVE_MISSED
 LIGHTS = {DONE: "绿", DONE_LATE: "绿", ON_PACE: "绿", BEHIND: "黄", STRIVE_MISSED: "黄",
           FAR_BEHIND: "红", OVERDUE: "红", MISSING: "灰", CONFLICT: "灰"}
 QUAL_DONE, QUAL_ONGOING, QUAL_NOT_STARTED = "已完成", "推进中", "未启动"
+RETURNED = "文件被退回"  # a unit whose only file could not be used: it has not reported
 
 COMPLETION_COLUMNS = ["quarter", "as_of", "scope", "indicator", "target", "actual", "rate", "expected",
                       "status", "flags"]
@@ -47,14 +48,19 @@ EPS = 1e-9
 # ---------------------------------------------------------------- pace and status
 
 
-def _months(day: dt.date) -> float:
-    return day.year * 12 + day.month - 1 + (day.day - 1) / calendar.monthrange(day.year, day.month)[1]
+def _months_done(day: dt.date, start: dt.date) -> int:
+    """Whole calendar months from the start month up to day: the start month is month 1, and a month
+    counts once its last day is reached (31 Dec 2019 is the 3rd month of a plan issued in Oct 2019)."""
+    month_end = day.day == calendar.monthrange(day.year, day.month)[1]
+    return (day.year * 12 + day.month) - (start.year * 12 + start.month) + int(month_end)
 
 
 def pace(as_of: dt.date, deadline: dt.date, start: dt.date, rule: str = "days") -> float:
-    """序时进度 e = clamp((d − start) ÷ (deadline − start), 0, 1), in days or in months."""
+    """序时进度 e = clamp((d − start) ÷ (deadline − start), 0, 1), in days or in whole months."""
+    if as_of < start:
+        return 0.0
     if rule == "months":
-        elapsed, total = _months(as_of) - _months(start), _months(deadline) - _months(start)
+        elapsed, total = _months_done(as_of, start), _months_done(deadline, start)
     else:
         elapsed, total = (as_of - start).days, (deadline - start).days
     if total <= 0:
@@ -291,11 +297,12 @@ def credibility_flags(history: list[QuarterRates], plan: Plan) -> pd.DataFrame:
         prev_q = history[-2]
         prev = prev_q.cells[prev_q.cells["state"] == "ok"][["unit", "indicator", "value"]]
         m = numeric.merge(prev, on=["unit", "indicator"], suffixes=("", "_prev"))
-        for r in m[(m["value_prev"] > 0) & (m["value"] > ratio * m["value_prev"])].itertuples():
+        # from 0 any rise is "above 5×"; the floor per unit of measure keeps small numbers quiet
+        for r in m[m["value"] > ratio * m["value_prev"]].itertuples():
             floor = float(floors.get(plan.indicators[r.indicator].unit, 0) or 0)
-            if r.value - r.value_prev >= floor:
+            if r.value - r.value_prev > floor:
                 rows.append((current.quarter, r.unit, r.indicator, "环比异常增长",
-                             f"由{prev_q.quarter}的{r.value_prev:g}增至{r.value:g}（超过{ratio:g}倍）"))
+                             f"由{prev_q.quarter}的{r.value_prev:g}增至{r.value:g}（超过{ratio:g}倍且增量超过{floor:g}）"))
     qual = c[(c["kind"].isin(["qualitative"])) & (c["state"] == "ok") & (c["status"] == QUAL_DONE)
              & (c["evidence"].str.strip() == "")]
     for r in qual.itertuples():
@@ -336,7 +343,7 @@ class Evaluation:
         counts = d["status"].value_counts()
         parts = "，".join(f"{s}{counts[s]}项" for s in STATUSES if s in counts)
         rep = self.reporting
-        received = int((rep["status"] != MISSING).sum())
+        received = int((~rep["status"].isin([MISSING, RETURNED])).sum())
         return (f"{self.quarter} 评估（截至 {self.as_of}）：全区 {len(d)} 项指标，{parts}；"
                 f"应报 {len(rep)} 个单位，已报 {received} 个，迟报 {int(rep['late'].sum())} 个。")
 
@@ -366,10 +373,12 @@ def _sort(df: pd.DataFrame, plan: Plan, by: list[str]) -> pd.DataFrame:
         columns=[c for c in tmp if c.startswith("_k_")]).reset_index(drop=True)
 
 
-def _status_row(ind: Indicator, rate, state, expected, passed, first_q, strive, severe) -> str:
+def _status_row(ind: Indicator, rate, state, expected, passed, first_q, strive, severe, as_of: dt.date) -> str:
     if ind.kind == "info":
         return {"missing": MISSING, "conflict": CONFLICT}.get(state, "")
-    reached_late = first_q is not None and quarters.quarter_end(first_q) > ind.deadline
+    # the period that first reached 100% ends at its quarter's end, or at the evaluation date when that is
+    # earlier: a task done and evaluated by its deadline is never late
+    reached_late = first_q is not None and min(quarters.quarter_end(first_q), as_of) > ind.deadline
     return status_for(None if rate != rate else rate, expected, passed, reached_late=reached_late,
                       strive=strive, state=state, severe=severe)
 
@@ -395,7 +404,7 @@ def evaluate(history: dict[str, QuarterData], quarter: str, as_of: dt.date | Non
                                r.actual, r.rate, r.expected, r.status))
     trend = _sort(pd.DataFrame(trend_rows, columns=TREND_COLUMNS), plan, ["indicator", "quarter"])
     flags = credibility_flags(rates, plan)
-    completion = _attach_flags(completion, flags)
+    completion = _attach_flags(completion, flags, plan)
     scores = unit_scores(completion, current.cells, plan, quarter, as_of)
     reporting = reporting_table(history[quarter], plan, quarter)
     return Evaluation(quarter, as_of, completion, scores, reporting, flags, trend, current.cells)
@@ -413,7 +422,8 @@ def _completion(rates: list[QuarterRates], plan: Plan, as_of: dt.date, district_
         ind = plan.indicators[r.indicator]
         expected = pace(as_of, ind.deadline, start, rule)
         passed = as_of > ind.deadline
-        status = _status_row(ind, r.rate, r.state, expected, passed, first_d.get(r.indicator), False, severe)
+        status = _status_row(ind, r.rate, r.state, expected, passed, first_d.get(r.indicator), False, severe,
+                             as_of)
         district_status[r.indicator] = (r.target, r.actual, r.rate, expected, status)
         rows.append((current.quarter, as_of.isoformat(), DISTRICT, r.indicator, r.target, r.actual, r.rate,
                      expected, status, "；".join(r.flags)))
@@ -427,14 +437,14 @@ def _completion(rates: list[QuarterRates], plan: Plan, as_of: dt.date, district_
             flags = []
             if r.target == r.target:  # scored: a unit target, or the sole reporter
                 status = _status_row(ind, r.rate, r.state, expected, passed,
-                                     first_u.get((r.unit, r.indicator)), bool(r.strive), severe)
+                                     first_u.get((r.unit, r.indicator)), bool(r.strive), severe, as_of)
                 if r.strive:
                     flags.append("力争目标")
             else:  # a contribution to a district total, unscored
                 status = {"missing": MISSING, "conflict": CONFLICT}.get(r.state, "")
                 total = d_actual.get(r.indicator, np.nan)
                 if (r.state == "ok" and len(ind.reporters) > 1 and ind.kind in ("count", "amount", "info")
-                        and total and total == total):
+                        and total and total == total and not _is_bureau(plan, r.unit)):
                     flags.append(f"占全区{r.achieved / total:.1%}")
             rows.append((current.quarter, as_of.isoformat(), r.unit, r.indicator, r.target, r.achieved,
                          r.rate, expected, status, "；".join(flags)))
@@ -463,11 +473,16 @@ def _led_by_unit(plan: Plan) -> dict[str, list]:
     return led
 
 
-def _attach_flags(completion: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
+def _attach_flags(completion: pd.DataFrame, flags: pd.DataFrame, plan: Plan) -> pd.DataFrame:
+    """Add each row's check flags; a sole reporter's flags also stand on the district row it makes."""
     if flags.empty:
         return completion
     # a dict, not the Series: Series.get on a MultiIndex costs ~0.1 ms a row (2 s for a province's 21k rows)
     extra = flags.groupby(["scope", "indicator"])["flag"].apply(lambda s: "；".join(dict.fromkeys(s))).to_dict()
+    for code, ind in plan.indicators.items():
+        own = extra.get((ind.single_reporter, code)) if ind.single_reporter else None
+        if own:
+            extra[(DISTRICT, code)] = _merge_flags(extra.get((DISTRICT, code), ""), own)
     out = completion.copy()
     keys = list(zip(out["scope"], out["indicator"], strict=True))
     add = [extra.get(k, "") for k in keys]
@@ -530,7 +545,7 @@ def reporting_table(data: QuarterData, plan: Plan, quarter: str) -> pd.DataFrame
         if ok_files or unit in accepted_units:
             status = "迟报" if late else ("按时" if reported_on else "已报送（未填日期）")
         elif files:
-            status = "文件被退回"
+            status = RETURNED
         else:
             status = MISSING
         rows.append((quarter, unit, plan.registry.units[unit].kind, len(files), reported_on, days, late, status))
