@@ -8,29 +8,35 @@ import re
 from .reference import nfkc
 
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
-_PATTERNS = [
-    re.compile(r"^(\d{4})[-_ ]?Q([1-4])$", re.I),
-    re.compile(r"^(\d{4})年?第?([一二三四1-4])季度?$"),
-]
+_QUARTER = r"(\d{4})(?:年度?)?[-_. ]?Q([1-4])"  # 2019Q4 2019-Q4 2019.Q4 2019年Q4
+_CN_QUARTER = r"(\d{4})年?度?第?([一二三四1-4])季度"  # 2019年第四季度 2019年四季度 2019年度第4季度
+_MONTHS = r"(\d{4})年(\d{1,2})[-—–~至到](\d{1,2})月"  # 2019年10-12月, when the months are one quarter
 
 
 def parse_quarter(text: object) -> str | None:
-    """'2019Q4', '2019-Q4', '2019年第四季度', '2019年四季度', '2019年第4季度' → '2019Q4'; else None."""
+    """'2019Q4', '2019-Q4', '2019年第四季度', '2019年四季度', '2019年第4季度' (and 2019.Q4, 2019年Q4,
+    2019年度第四季度, 2019年10-12月) → '2019Q4'; anything else → None."""
     if text is None:
         return None
     s = nfkc(str(text)).upper()
-    for pattern in _PATTERNS:
-        m = pattern.match(s)
-        if m:
-            return f"{m.group(1)}Q{_CN_DIGITS[m.group(2)]}"
+    for pattern in (_QUARTER, _CN_QUARTER + "?", _MONTHS):
+        if re.fullmatch(pattern, s):
+            return find_quarter(s)
     return None
 
 
 def find_quarter(text: str) -> str | None:
     """A quarter written anywhere inside a longer text (a file name, a title)."""
     s = nfkc(text).upper()
-    m = re.search(r"(\d{4})[-_ ]?Q([1-4])", s) or re.search(r"(\d{4})年?第?([一二三四1-4])季度", s)
-    return f"{m.group(1)}Q{_CN_DIGITS[m.group(2)]}" if m else None
+    m = re.search(_QUARTER, s) or re.search(_CN_QUARTER, s)
+    if m:
+        return f"{m.group(1)}Q{_CN_DIGITS[m.group(2)]}"
+    m = re.search(_MONTHS, s)
+    if m:
+        first, last = int(m.group(2)), int(m.group(3))
+        if 1 <= first <= 12 and last == first + 2 and first % 3 == 1:
+            return f"{m.group(1)}Q{(first - 1) // 3 + 1}"
+    return None
 
 
 def quarter_start(quarter: str) -> dt.date:
