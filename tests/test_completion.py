@@ -3,7 +3,6 @@
 import datetime as dt
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,30 +18,17 @@ from helpers.completion import (
     OVERDUE,
     STATUSES,
     STRIVE_MISSED,
-    QuarterData,
     evaluate,
     pace,
     status_for,
 )
 from helpers.reference import DISTRICT
 
+from .frames import qd
+
 D = dt.date
 START, DEADLINE = D(2019, 10, 12), D(2019, 12, 31)  # 80 days apart
 
-SUB_COLS = ["quarter", "unit", "indicator", "value", "denominator", "status", "approximate", "narrative",
-            "problems", "next_steps", "evidence", "reported_on", "source_file", "source_sheet", "source_row"]
-
-
-def qd(quarter, rows, rejects=(), files=None):
-    subs = pd.DataFrame([{"quarter": quarter, "approximate": "False", "status": "", "evidence": "", **r}
-                         for r in rows], columns=SUB_COLS)
-    for col in ("value", "denominator"):
-        subs[col] = pd.to_numeric(subs[col])
-    subs = subs.fillna({c: "" for c in SUB_COLS if c not in ("value", "denominator")})
-    rej = pd.DataFrame(list(rejects), columns=["unit", "indicator", "reason"])
-    log = {"files": files if files is not None else [
-        {"unit": u, "status": "ok", "reported_on": "2020-01-05"} for u in sorted({r["unit"] for r in rows})]}
-    return QuarterData(quarter, subs, rej, log)
 
 
 def row(ev, scope, code):
