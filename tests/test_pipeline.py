@@ -1,6 +1,7 @@
 """Pipeline pieces that need no notebook run: the folder swap, notebook normalisation, history."""
 
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from helpers import pipeline
@@ -48,3 +49,25 @@ def test_earlier_quarters_are_the_raw_folders_before_this_one(tmp_path):
         (tmp_path / "raw" / name).mkdir(parents=True)
     assert pipeline.earlier_quarters(tmp_path, "2020Q2") == ["2019Q4", "2020Q1"]
     assert pipeline.earlier_quarters(tmp_path, "2019Q4") == []
+
+
+def test_history_is_the_raw_folders_never_processed_leftovers(tmp_path, plan):
+    from helpers.completion import load_history
+    from helpers.ingest import ingest_quarter
+    from helpers.quarters import present
+
+    for q in ("2019Q4", "2020Q1"):
+        (tmp_path / "raw" / q).mkdir(parents=True)
+    for q in ("2019Q4", "2020Q1"):
+        ingest_quarter(q, tmp_path, plan=plan)
+    # a quarter whose raw folder was removed: its processed files must not enter the history
+    (tmp_path / "processed" / "2019Q3").mkdir()
+    (tmp_path / "processed" / "2019Q4" / "submissions.csv").replace(tmp_path / "processed" / "2019Q3" / "submissions.csv")
+    assert present(tmp_path, "2020Q1") == ["2019Q4", "2020Q1"]
+    assert present(tmp_path, "2020Q1", inclusive=False) == ["2019Q4"]
+    with pytest.raises(FileNotFoundError, match="2019Q4 的报送文件尚未读取"):
+        load_history(tmp_path, "2020Q1")
+    ingest_quarter("2019Q4", tmp_path, plan=plan)
+    assert list(load_history(tmp_path, "2020Q1")) == ["2019Q4", "2020Q1"]
+    with pytest.raises(FileNotFoundError, match="没有 2020Q2 的报送文件夹"):
+        load_history(tmp_path, "2020Q2")

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.slow
 
 QUARTER = "2020Q1"  # the later sample quarter: its run re-ingests 2019Q4 too, so both are covered
 NEEDED = ("2019Q4", QUARTER)
+LEFTOVER = "data/processed/2019Q4/completion.csv"  # left by an earlier run of 2019Q4, not by this one
 
 
 def hashes(folder: Path) -> dict[str, str]:
@@ -50,6 +51,10 @@ def runs(tmp_path_factory):
 
     root_a, root_b = tmp_path_factory.mktemp("run_a"), tmp_path_factory.mktemp("run_b")
     _sample_raw(root_a / "data")
+    # an analyst ran the earlier quarter before: its evaluation files stay, but this run did not write them
+    leftover = root_a / LEFTOVER
+    leftover.parent.mkdir(parents=True)
+    leftover.write_text("left by an earlier `yqeval run 2019Q4`", encoding="utf-8")
     before = hashes(root_a / "data" / "raw")
     run_quarter(QUARTER, data_dir=root_a / "data", reports_dir=root_a / "reports", progress=None)
     after = hashes(root_a / "data" / "raw")
@@ -70,11 +75,16 @@ def _outputs(root: Path) -> dict[str, str]:
     """Every file a run wrote (hidden leftovers included), except the manifest with its created_at."""
     files = {f"data/processed/{k}": v for k, v in hashes(root / "data" / "processed").items()}
     files |= {f"reports/{k}": v for k, v in hashes(root / "reports").items()}
-    return {k: v for k, v in files.items() if not k.endswith("/manifest.json")}
+    return {k: v for k, v in files.items() if not k.endswith("/manifest.json") and k != LEFTOVER}
 
 
 def _manifest(root: Path) -> dict:
     return json.loads((root / "reports" / QUARTER / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_the_manifest_records_only_what_the_run_wrote(runs):
+    assert LEFTOVER not in {r["path"] for r in _manifest(runs["a"])["outputs"]}
+    assert (runs["a"] / LEFTOVER).exists()
 
 
 def test_two_runs_give_byte_identical_outputs(runs):

@@ -110,13 +110,13 @@ def load_quarter(data_dir: str | Path, quarter: str) -> QuarterData:
 
 
 def load_history(data_dir: str | Path, quarter: str) -> dict[str, QuarterData]:
-    """This quarter's processed data and every earlier quarter's that is present, oldest first."""
-    root = Path(data_dir) / "processed"
-    present = sorted(p.name for p in root.iterdir() if p.is_dir() and quarters.parse_quarter(p.name) == p.name
-                     and (p / "submissions.csv").exists()) if root.is_dir() else []
-    wanted = [q for q in present if q <= quarter]
+    """This quarter's processed data and that of every earlier quarter whose raw folder is present."""
+    wanted = quarters.present(data_dir, quarter)
     if quarter not in wanted:
-        raise FileNotFoundError(f"没有 {quarter} 的处理结果：请先运行 yqeval ingest {quarter}")
+        raise FileNotFoundError(f"没有 {quarter} 的报送文件夹 {Path(data_dir) / 'raw' / quarter}")
+    for q in wanted:
+        if not (processed_dir(data_dir, q) / "submissions.csv").exists():
+            raise FileNotFoundError(f"{q} 的报送文件尚未读取：请先运行 yqeval ingest {q}（或 yqeval run {quarter}）")
     return {q: load_quarter(data_dir, q) for q in wanted}
 
 
@@ -388,6 +388,8 @@ def evaluate(history: dict[str, QuarterData], quarter: str, as_of: dt.date | Non
     """Evaluate QUARTER (with its earlier quarters in history) at AS_OF (default: the quarter's end)."""
     plan = plan or load_plan()
     as_of = as_of or quarters.quarter_end(quarter)
+    if as_of < quarters.quarter_start(quarter):
+        raise ValueError(f"评估日期 {as_of} 早于报告期 {quarter} 的开始（{quarters.quarter_start(quarter)}）")
     qs = [q for q in sorted(history) if q <= quarter]
     rates = [quarter_rates(history[q], plan) for q in qs]
     current = rates[-1]

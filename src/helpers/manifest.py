@@ -102,11 +102,7 @@ def _from_project(text: str) -> Path:
 
 
 def _raw_quarters(data_dir: Path, quarter: str) -> list[str]:
-    root = data_dir / "raw"
-    if not root.is_dir():
-        return []
-    return sorted(p.name for p in root.iterdir()
-                  if p.is_dir() and quarters.parse_quarter(p.name) == p.name and p.name <= quarter)
+    return quarters.present(data_dir, quarter)
 
 
 # ---------------------------------------------------------------- what a run read

@@ -51,11 +51,7 @@ def report_name(quarter: str) -> str:
 
 
 def earlier_quarters(data_dir: Path, quarter: str) -> list[str]:
-    raw = data_dir / "raw"
-    if not raw.is_dir():
-        return []
-    return sorted(p.name for p in raw.iterdir()
-                  if p.is_dir() and quarters.parse_quarter(p.name) == p.name and p.name < quarter)
+    return quarters.present(data_dir, quarter, inclusive=False)
 
 
 def normalize_notebook(path: Path) -> None:
@@ -114,9 +110,10 @@ def run_quarter(quarter: str, as_of: dt.date | None = None, data_dir: str | Path
     try:
         t0 = time.perf_counter()
         history = earlier_quarters(data, quarter)
+        written: list[Path] = []
         for q in history:
             _say(progress, f"[准备] 重新读取上期报送 {q}（评估需要历史数据）")
-            ingest.ingest_quarter(q, data)
+            written += ingest.ingest_quarter(q, data).written
         seconds["history"] = time.perf_counter() - t0
         nb_dir = staging / "notebooks"
         nb_dir.mkdir()
@@ -141,7 +138,8 @@ def run_quarter(quarter: str, as_of: dt.date | None = None, data_dir: str | Path
         html, pdf = staging / f"{name}.html", staging / f"{name}.pdf"
         render.render_report(executed[-1], html, pdf, title=f"埇桥区农村电商优化升级工作评估报告（{quarters.quarter_label(quarter)}）")
         seconds["render"] = time.perf_counter() - t
-        outputs = sorted(p for q in [*history, quarter] for p in processed_dir(data, q).glob("*") if p.is_file())
+        # what this run wrote: earlier quarters' ingest outputs, this quarter's processed files, the report
+        outputs = sorted(written) + sorted(p for p in processed_dir(data, quarter).glob("*") if p.is_file())
         outputs += sorted(p for p in staging.rglob("*") if p.is_file())
         record = manifest.build_manifest(quarter=quarter, as_of=as_of, data_dir=data, reports_dir=reports,
                                          staging_dir=staging, parameters=params, outputs=outputs)

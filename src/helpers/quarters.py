@@ -59,6 +59,21 @@ def quarter_of(day: dt.date) -> str:
     return f"{day.year}Q{(day.month - 1) // 3 + 1}"
 
 
+def present(data_dir, upto: str, inclusive: bool = True) -> list[str]:
+    """The quarters whose submissions are under DATA/raw/<quarter>/, oldest first, up to UPTO.
+
+    Raw files are the evidence: a quarter counts only where its raw folder is (processed data left
+    behind without it is never read), so every step and the manifest agree on the history.
+    """
+    from pathlib import Path
+
+    root = Path(data_dir) / "raw"
+    if not root.is_dir():
+        return []
+    names = (p.name for p in root.iterdir() if p.is_dir() and parse_quarter(p.name) == p.name)
+    return sorted(q for q in names if q < upto or (inclusive and q == upto))
+
+
 def validate(quarter: str) -> str:
     q = parse_quarter(quarter)
     if q is None:
