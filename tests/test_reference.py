@@ -168,3 +168,13 @@ def test_cli_reports_a_broken_reference_in_one_line(ref_copy, capsys):
         fh.write("符离镇,镇,100\n")
     code, _, err = _run_cli(["--reference", str(ref_copy), "plan"], capsys)
     assert code == 2 and "units.csv 第54行" in err and "重复" in err
+
+
+def test_reference_option_reaches_every_step_and_is_not_left_behind(ref_copy, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("YQEVAL_REFERENCE", raising=False)
+    (tmp_path / "raw" / "2019Q4").mkdir(parents=True)
+    (ref_copy / "units.csv").unlink()
+    code, _, err = _run_cli(["--reference", str(ref_copy), "ingest", "2019Q4", "--data", str(tmp_path)], capsys)
+    assert code == 2 and "units.csv" in err
+    import os
+    assert "YQEVAL_REFERENCE" not in os.environ

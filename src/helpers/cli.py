@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import os
 import sys
+from pathlib import Path
 
 from . import quarters, reference
 
@@ -60,7 +62,7 @@ def cmd_templates(args: argparse.Namespace) -> int:
 def cmd_sample(args: argparse.Namespace) -> int:
     from .sample import write_sample
 
-    paths = write_sample(args.data, seed=args.seed)
+    paths = write_sample(args.data, seed=args.seed, force=args.force)
     print(f"已生成示例数据 {len(paths)} 个文件：{args.data}/raw/")
     return 0
 
@@ -101,10 +103,25 @@ def _date_arg(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"日期“{text}”应写作 YYYY-MM-DD") from None
 
 
+_ARGPARSE_WORDS = [("the following arguments are required", "缺少参数"), ("unrecognized arguments", "无法识别的参数"),
+                   ("invalid choice", "无效的选择"), ("choose from", "可选"), ("expected one argument", "需要一个值"),
+                   ("invalid int value", "不是整数"), ("argument ", "参数 ")]
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with its usage errors in Chinese."""
+
+    def error(self, message: str):
+        for en, zh in _ARGPARSE_WORDS:
+            message = message.replace(en, zh)
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}：参数错误：{message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="yqeval", description="埇桥区农村电商优化升级工作评估")
+    parser = Parser(prog="yqeval", description="埇桥区农村电商优化升级工作评估")
     parser.add_argument("--reference", default=None, help="参考数据目录（默认 data/reference）")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     sub.add_parser("plan", help="打印任务分解表（CSV）").set_defaults(func=cmd_plan)
     sub.add_parser("indicators", help="打印指标目录（CSV）").set_defaults(func=cmd_indicators)
 
@@ -121,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sample", help="生成两个季度的示例数据（合成数据，非真实统计）")
     p.add_argument("--data", default="data")
     p.add_argument("--seed", type=int, default=2019)
+    p.add_argument("--force", action="store_true", help="覆盖 data/raw 中内容不同的同名文件")
     p.set_defaults(func=cmd_sample)
 
     for name, func, text in [("evaluate", cmd_evaluate, "计算完成率、序时进度与状态，写出 completion.csv"),
@@ -145,19 +163,27 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous = os.environ.get("YQEVAL_REFERENCE")
+    if args.reference:  # every step (and the notebooks' kernels) reads the plan through reference_dir
+        os.environ["YQEVAL_REFERENCE"] = str(Path(args.reference).resolve())
     try:
         return args.func(args)
     except reference.ReferenceDataError as exc:
         print(f"参考数据错误：{exc}", file=sys.stderr)
         return 2
-    except ValueError as exc:
-        if type(exc) is not ValueError:
+    except (ValueError, FileNotFoundError) as exc:
+        if type(exc) not in (ValueError, FileNotFoundError):
             raise
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `yqeval plan | head`
         sys.stderr.close()
         return 0
+    finally:
+        if previous is None:
+            os.environ.pop("YQEVAL_REFERENCE", None)
+        else:
+            os.environ["YQEVAL_REFERENCE"] = previous
 
 
 if __name__ == "__main__":
