@@ -78,6 +78,7 @@ def test_a_hidden_sheet_of_drop_down_lists_is_not_the_table(data, plan):
     result = ingest(data, {"符离镇_2019Q4.xlsx": write}, plan)
     assert entry(result, "符离镇_2019Q4.xlsx")["sheet"] == "进展填报表"
     assert values(result) == {"T01": 5, "T02": 4}
+    assert entry(result, "符离镇_2019Q4.xlsx")["warnings"] == []  # a hidden list sheet is no second table
 
 
 def test_an_instructions_sheet_showing_the_header_alone_is_not_the_table(data, plan):
@@ -218,3 +219,17 @@ def test_csv_quoted_commas_quotes_line_breaks_and_characters_outside_gbk(data, p
     result = ingest(data, {"符离镇_2019Q4.csv": lambda p: write_csv(p, rows, encoding)}, plan)
     assert values(result) == {"T01": 5, "T02": 4}
     assert result.submissions.set_index("indicator").loc["T01", "narrative"] == narrative
+
+
+def test_a_second_filled_sheet_is_not_read_but_named_in_the_log(data, plan):
+    """One table per file (the first), but a second filled table must not vanish unseen."""
+    def write(path):
+        book = openpyxl.Workbook()
+        _sheet(book, "表1", form([line("T01", 100)]))
+        _sheet(book, "表2", form([line("T02", 5)]))
+        del book[book.sheetnames[0]]
+        book.save(path)
+    result = ingest(data, {"符离镇_2019Q4.xlsx": write}, plan)
+    e = entry(result, "符离镇_2019Q4.xlsx")
+    assert e["sheet"] == "表1" and values(result) == {"T01": 100}
+    assert any("“表2”也有填报表" in w for w in e["warnings"])

@@ -111,3 +111,11 @@ def test_a_failed_run_leaves_the_last_good_report(run, monkeypatch):
     after = {p: p.read_bytes() for p in result.folder.rglob("*") if p.is_file()}
     assert after == before
     assert (root / "reports" / f".{Q}.failed" / "notebooks" / "03_report.ipynb").exists()
+
+
+def test_ingest_warnings_reach_the_report():
+    rd = report.ReportData("2019Q4", None, *[None] * 7, log={"files": [
+        {"file": "符离镇_2019Q4.xlsx", "unit": "符离镇", "warnings": ["工作表“表2”也有填报表…"]},
+        {"file": "芦岭镇_2019Q4.xlsx", "unit": "芦岭镇", "warnings": []}]}, sample=False)
+    w = report.ingest_warnings(rd)
+    assert w.values.tolist() == [["符离镇_2019Q4.xlsx", "符离镇", "工作表“表2”也有填报表…"]]

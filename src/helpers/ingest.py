@@ -246,6 +246,9 @@ def parse_file(outcome: FileOutcome, sheets: list[Sheet], quarter: str, plan: Pl
         raise FileRejected("文件中没有任何内容")
     table = find_table(sheets)
     entry["sheet"] = table.sheet.name
+    for other in other_tables(sheets, table):
+        entry["warnings"].append(f"工作表“{other.sheet.name}”也有填报表（表头下有数据），未读取：每个文件只读取"
+                                 f"第一张填报表（“{table.sheet.name}”），请核实后单独报送")
     entry["rows"] = sum(1 for row in table.sheet.rows if _non_empty(row))
     kinds = classify_rows(table)
     meta = collect_meta(table, kinds)
@@ -426,6 +429,12 @@ def find_table(sheets: list[Sheet]) -> Table:
     if empty is not None:
         return empty
     raise FileRejected("没有找到填报表的表头：需要“指标代码”（或“指标名称”）以及“累计完成值”（或“进展状态”）列")
+
+
+def other_tables(sheets: list[Sheet], chosen: Table) -> list[Table]:
+    """Further sheets that also hold a filled table: not read (one table per file), but never unseen."""
+    others = (_table_in(sheet) for sheet in sheets if sheet.visible and sheet is not chosen.sheet)
+    return [t for t in others if t is not None and _has_rows_below(t)]
 
 
 def classify_rows(table: Table) -> dict[int, str]:

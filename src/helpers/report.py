@@ -278,6 +278,13 @@ def rejects_table(rd: ReportData) -> pd.DataFrame:
                          "单位": r["unit"], "指标": r["indicator"], "原值": r["raw_value"], "原因": r["reason"]})
 
 
+def ingest_warnings(rd: ReportData) -> pd.DataFrame:
+    """What ingest noticed in files it used (a second table, an unreadable 填报日期, the folder's quarter)."""
+    rows = [{"文件": f.get("file", ""), "单位": f.get("unit") or "—", "提示": w}
+            for f in rd.log.get("files", []) for w in f.get("warnings", [])]
+    return pd.DataFrame(rows, columns=["文件", "单位", "提示"])
+
+
 def conflicts(rd: ReportData) -> pd.DataFrame:
     c = rd.completion
     return c[(c["status"] == CONFLICT) & (c["scope"] != DISTRICT)][["scope", "indicator"]].rename(
