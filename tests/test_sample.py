@@ -263,3 +263,16 @@ def test_every_other_value_arrives_intact(ingested, table, quarter):
             assert (pd.isna(got) and pd.isna(exp)) or got == exp, key
         checked += 1
     assert checked > 300
+
+
+def test_sample_never_overwrites_a_real_submission(tmp_path, plan):
+    real = tmp_path / "raw" / "2019Q4" / "符离镇_2019Q4.xlsx"
+    real.parent.mkdir(parents=True)
+    real.write_bytes(b"a unit's real file")
+    with pytest.raises(ValueError, match="不会覆盖.*--force"):
+        write_sample(tmp_path, plan=plan)
+    assert real.read_bytes() == b"a unit's real file"
+    assert sorted(p.name for p in real.parent.iterdir()) == ["符离镇_2019Q4.xlsx"]  # nothing written
+    paths = write_sample(tmp_path, plan=plan, force=True)
+    assert real in paths and real.read_bytes() != b"a unit's real file"
+    assert write_sample(tmp_path, plan=plan) == paths  # same content again: no clash

@@ -541,14 +541,22 @@ def _zip(parts: list[tuple[str, str]], when: dt.datetime) -> bytes:
 _WRITERS = {"xlsx": xlsx_bytes, "csv": csv_bytes, "xls": xls_bytes, "ods": ods_bytes}
 
 
-def write_sample(data_dir: str | Path = "data", seed: int = 2019, plan: Plan | None = None) -> list[Path]:
-    """Write both sample quarters under DATA_DIR/raw/<quarter>/; the same seed writes the same bytes."""
+def write_sample(data_dir: str | Path = "data", seed: int = 2019, plan: Plan | None = None,
+                 force: bool = False) -> list[Path]:
+    """Write both sample quarters under DATA_DIR/raw/<quarter>/; the same seed writes the same bytes.
+
+    data/raw holds evidence: a file there with other content (a unit's real submission under the same
+    name) is never overwritten unless force is given; the whole call then writes nothing.
+    """
     plan = plan or load_plan()
-    paths = []
-    for sf in sample_files(seed, plan):
-        data = _WRITERS[sf.fmt](plan, sf.form)
-        paths.append(write_bytes(raw_dir(data_dir, sf.quarter) / sf.name, data))
-    return sorted(paths)
+    files = [(raw_dir(data_dir, sf.quarter) / sf.name, _WRITERS[sf.fmt](plan, sf.form))
+             for sf in sample_files(seed, plan)]
+    clash = [path for path, data in files if path.exists() and path.read_bytes() != data]
+    if clash and not force:
+        names = "、".join(str(p.relative_to(Path(data_dir) / "raw")) for p in clash[:3])
+        raise ValueError(f"{len(clash)} 个同名文件已在 {Path(data_dir) / 'raw'} 中且内容不同（{names}…）："
+                         "示例数据不会覆盖已有的报送文件；确需覆盖请加 --force")
+    return sorted(write_bytes(path, data) for path, data in files)
 
 
 __all__ = ["PLANTED", "QUARTERS", "SAMPLE_NOTE", "STATUS_SPELLINGS", "Planted", "SampleFile", "expected_counts",
