@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
+import unicodedata
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+MAX_NAME_CHARS = 60
+_UNSAFE = re.compile(r"[^\w\-（）()·]+")
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                     *(f"LPT{i}" for i in range(1, 10))}
 
 
 def reference_dir(data_dir: str | Path | None = None) -> Path:
@@ -39,3 +47,19 @@ def resolve_data_dir(data_dir: str | Path) -> Path:
     if (Path.cwd() / path).is_dir():
         return (Path.cwd() / path).resolve()
     return (PROJECT_ROOT / path).resolve()
+
+
+def safe_name(unit: str) -> str:
+    """A file name for a unit that is valid on Linux, macOS and Windows, whatever the name holds.
+
+    Letters (Chinese included), digits, '-', '_', brackets and '·' stay; every other run of
+    characters becomes '_'. A name that had to change, or is too long, gets a short hash so two
+    different units never share a file.
+    """
+    text = unicodedata.normalize("NFKC", str(unit)).strip()
+    clean = _UNSAFE.sub("_", text).strip("_.") or "unit"
+    changed = clean != text or clean.upper() in _WINDOWS_RESERVED or len(clean) > MAX_NAME_CHARS
+    if changed:
+        digest = hashlib.sha256(str(unit).encode("utf-8")).hexdigest()[:8]
+        clean = f"{clean[:MAX_NAME_CHARS]}_{digest}"
+    return clean

@@ -13,9 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import html
-import re
 import time
-import unicodedata
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -28,16 +26,12 @@ from . import completion as C
 from . import quarters, report
 from .layout import END_ID, report_css
 from .outputs import write_bytes
-from .paths import processed_dir, raw_dir, reference_dir
+from .paths import processed_dir, raw_dir, reference_dir, safe_name
 from .reference import Plan, load_plan
 from .tables import html_table
 
 CARD_TITLE = "埇桥区农村电商优化升级工作单位评估卡"
 LEAD_FLAG = "牵头任务（全区数）"
-MAX_NAME_CHARS = 60
-_UNSAFE = re.compile(r"[^\w\-（）()·]+")
-_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
-                     *(f"LPT{i}" for i in range(1, 10))}
 PCT = {"完成率": "pct", "序时进度": "pct"}
 
 # Card rules on top of report.css. The card is nearly all tables, so its few sentences use the sans face
@@ -65,22 +59,6 @@ CARD_CSS = """
 
 
 # ---------------------------------------------------------------- names
-
-
-def safe_name(unit: str) -> str:
-    """A file name for a unit that is valid on Linux, macOS and Windows, whatever the name holds.
-
-    Letters (Chinese included), digits, '-', '_', brackets and '·' stay; every other run of
-    characters becomes '_'. A name that had to change, or is too long, gets a short hash so two
-    different units never share a file.
-    """
-    text = unicodedata.normalize("NFKC", str(unit)).strip()
-    clean = _UNSAFE.sub("_", text).strip("_.") or "unit"
-    changed = clean != text or clean.upper() in _WINDOWS_RESERVED or len(clean) > MAX_NAME_CHARS
-    if changed:
-        digest = hashlib.sha256(str(unit).encode("utf-8")).hexdigest()[:8]
-        clean = f"{clean[:MAX_NAME_CHARS]}_{digest}"
-    return clean
 
 
 def resolve_units(plan: Plan, names: Iterable[str] | None) -> list[str]:
@@ -130,9 +108,8 @@ def ensure_processed(data_dir: str | Path, quarter: str, plan: Plan | None = Non
     if (processed_dir(data_dir, quarter) / "completion.csv").exists():
         return False
     plan = plan or load_plan(reference_dir(data_dir))
-    raw = data_dir / "raw"
-    for q in sorted(p.name for p in raw.iterdir() if p.is_dir() and quarters.parse_quarter(p.name) == p.name):
-        if q > quarter or (q < quarter and (processed_dir(data_dir, q) / "submissions.csv").exists()):
+    for q in quarters.present(data_dir, quarter):
+        if q < quarter and (processed_dir(data_dir, q) / "submissions.csv").exists():
             continue
         _say(progress, f"[准备] 读取 {q} 的报送文件")
         ingest_quarter(q, data_dir, plan)
@@ -147,7 +124,8 @@ def load_context(data_dir: str | Path, quarter: str, as_of: dt.date | str | None
     data_dir = Path(data_dir)
     quarter = quarters.validate(quarter)
     plan = plan or load_plan(reference_dir(data_dir))
-    as_of = dt.date.fromisoformat(as_of) if isinstance(as_of, str) and as_of else (as_of or None)
+    as_of = dt.date.fromisoformat(as_of) if isinstance(as_of, str) and as_of else as_of
+    as_of = as_of or quarters.quarter_end(quarter)  # never a date an earlier `evaluate --as-of` left behind
     ensure_processed(data_dir, quarter, plan, progress)
     history = C.load_history(data_dir, quarter)
     rd = report.load(data_dir, quarter)

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import xlsxwriter
 
 from .outputs import write_bytes
+from .paths import safe_name
 from .quarters import quarter_end, quarter_label
 from .reference import Indicator, Plan, load_plan
 
@@ -37,7 +37,6 @@ SIGNATURE = "填报人：            联系电话："
 QUALITATIVE_HINT = "定性指标：在“进展状态”中选择，填写进展情况；已完成的须在“佐证材料”列明材料名称。累计完成值不填。"
 MILESTONE_HINT = "里程碑指标：完成后在“进展状态”选“已完成”，在“进展情况”写明完成日期，并填写佐证材料。累计完成值不填。"
 RATIO_HINT = "比率指标：“累计完成值”填{num}，“基数”填{den}（本乡镇行政村总数）。"
-_UNSAFE = re.compile(r'[\\/:*?"<>|\s\x00-\x1f]+')
 
 
 # ---------------------------------------------------------------- the form as data
@@ -154,9 +153,8 @@ def blank_form(plan: Plan, unit: str, quarter: str) -> Form:
 
 
 def safe_filename(unit: str, quarter: str, ext: str = "xlsx") -> str:
-    """'<单位>_<报告期>.<ext>' with characters that are unsafe in file names removed."""
-    stem = _UNSAFE.sub("", f"{unit}_{quarter}").strip(".")
-    return f"{stem}.{ext}"
+    """'<单位>_<报告期>.<ext>', the unit made safe as scorecards make it (two units never share a file)."""
+    return f"{safe_name(unit)}_{quarter}.{ext}"
 
 
 def report_deadline(quarter: str) -> dt.date:
