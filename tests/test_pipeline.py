@@ -51,23 +51,27 @@ def test_earlier_quarters_are_the_raw_folders_before_this_one(tmp_path):
     assert pipeline.earlier_quarters(tmp_path, "2019Q4") == []
 
 
-def test_history_is_the_raw_folders_never_processed_leftovers(tmp_path, plan):
+def test_history_is_what_was_processed_and_a_run_refuses_processed_data_without_raw(tmp_path, plan):
     from helpers.completion import load_history
     from helpers.ingest import ingest_quarter
     from helpers.quarters import present
 
     for q in ("2019Q4", "2020Q1"):
         (tmp_path / "raw" / q).mkdir(parents=True)
-    for q in ("2019Q4", "2020Q1"):
-        ingest_quarter(q, tmp_path, plan=plan)
-    # a quarter whose raw folder was removed: its processed files must not enter the history
-    (tmp_path / "processed" / "2019Q3").mkdir()
-    (tmp_path / "processed" / "2019Q4" / "submissions.csv").replace(tmp_path / "processed" / "2019Q3" / "submissions.csv")
+    ingest_quarter("2020Q1", tmp_path, plan=plan)
     assert present(tmp_path, "2020Q1") == ["2019Q4", "2020Q1"]
+    assert present(tmp_path, "2020Q1", stage="processed") == ["2020Q1"]
     assert present(tmp_path, "2020Q1", inclusive=False) == ["2019Q4"]
     with pytest.raises(FileNotFoundError, match="2019Q4 的报送文件尚未读取"):
         load_history(tmp_path, "2020Q1")
     ingest_quarter("2019Q4", tmp_path, plan=plan)
     assert list(load_history(tmp_path, "2020Q1")) == ["2019Q4", "2020Q1"]
-    with pytest.raises(FileNotFoundError, match="没有 2020Q2 的报送文件夹"):
+    with pytest.raises(FileNotFoundError, match="没有 2020Q2 的处理结果"):
         load_history(tmp_path, "2020Q2")
+    # processed data handed over without its raw folder: evaluate reads it (issue 4: "every earlier quarter
+    # present"), but a run, which must be reproducible from raw files, refuses to start
+    (tmp_path / "raw" / "2019Q4").rmdir()
+    assert list(load_history(tmp_path, "2020Q1")) == ["2019Q4", "2020Q1"]
+    with pytest.raises(pipeline.RunError, match="没有对应的原始报送文件夹"):
+        pipeline.run_quarter("2020Q1", data_dir=tmp_path, reports_dir=tmp_path / "reports", progress=None)
+    assert not (tmp_path / "reports").exists() or not any((tmp_path / "reports").iterdir())

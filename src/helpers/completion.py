@@ -110,13 +110,17 @@ def load_quarter(data_dir: str | Path, quarter: str) -> QuarterData:
 
 
 def load_history(data_dir: str | Path, quarter: str) -> dict[str, QuarterData]:
-    """This quarter's processed data and that of every earlier quarter whose raw folder is present."""
-    wanted = quarters.present(data_dir, quarter)
+    """This quarter's processed data and every earlier quarter's that is present, oldest first.
+
+    An earlier quarter whose raw folder is there but was never ingested is an error, not a gap.
+    """
+    wanted = quarters.present(data_dir, quarter, stage="processed")
     if quarter not in wanted:
-        raise FileNotFoundError(f"没有 {quarter} 的报送文件夹 {Path(data_dir) / 'raw' / quarter}")
-    for q in wanted:
-        if not (processed_dir(data_dir, q) / "submissions.csv").exists():
-            raise FileNotFoundError(f"{q} 的报送文件尚未读取：请先运行 yqeval ingest {q}（或 yqeval run {quarter}）")
+        raise FileNotFoundError(f"没有 {quarter} 的处理结果：请先运行 yqeval ingest {quarter}")
+    not_ingested = sorted(set(quarters.present(data_dir, quarter)) - set(wanted))
+    if not_ingested:
+        raise FileNotFoundError(f"{'、'.join(not_ingested)} 的报送文件尚未读取：请先运行 yqeval ingest，"
+                                f"或用 yqeval run {quarter} 一并处理")
     return {q: load_quarter(data_dir, q) for q in wanted}
 
 

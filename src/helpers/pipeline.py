@@ -103,6 +103,10 @@ def run_quarter(quarter: str, as_of: dt.date | None = None, data_dir: str | Path
     reports = Path(reports_dir).resolve()
     if not (data / "raw" / quarter).is_dir():
         raise RunError(f"没有找到 {data / 'raw' / quarter}：请把本季度的报送文件放在这里")
+    orphans = sorted(set(quarters.present(data, quarter, stage="processed")) - set(quarters.present(data, quarter)))
+    if orphans:  # the evaluation would read them, but no raw file stands behind them for an auditor
+        raise RunError(f"{'、'.join(str(processed_dir(data, q)) for q in orphans)} 没有对应的原始报送文件夹 "
+                       f"data/raw/<季度>：评估会读到无法复核的数据。请补回原始文件，或移走这些处理结果后再运行")
     reports.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{quarter}.staging-", dir=reports))
     os.chmod(staging, 0o777 & ~umask())  # mkdtemp's folder is owner-only; the report is for others

@@ -59,18 +59,16 @@ def quarter_of(day: dt.date) -> str:
     return f"{day.year}Q{(day.month - 1) // 3 + 1}"
 
 
-def present(data_dir, upto: str, inclusive: bool = True) -> list[str]:
-    """The quarters whose submissions are under DATA/raw/<quarter>/, oldest first, up to UPTO.
-
-    Raw files are the evidence: a quarter counts only where its raw folder is (processed data left
-    behind without it is never read), so every step and the manifest agree on the history.
-    """
+def present(data_dir, upto: str, inclusive: bool = True, stage: str = "raw") -> list[str]:
+    """The quarters with a folder under DATA/<stage>/ (raw submissions, or processed data with its
+    submissions.csv), oldest first, up to UPTO. The one definition every step uses."""
     from pathlib import Path
 
-    root = Path(data_dir) / "raw"
+    root = Path(data_dir) / stage
     if not root.is_dir():
         return []
-    names = (p.name for p in root.iterdir() if p.is_dir() and parse_quarter(p.name) == p.name)
+    names = (p.name for p in root.iterdir() if p.is_dir() and parse_quarter(p.name) == p.name
+             and (stage == "raw" or (p / "submissions.csv").exists()))
     return sorted(q for q in names if q < upto or (inclusive and q == upto))
 
 
