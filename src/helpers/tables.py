@@ -12,6 +12,8 @@ from __future__ import annotations
 import html
 import math
 import numbers
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 
@@ -20,6 +22,7 @@ import pandas as pd
 from helpers.charts import LIGHT_COLORS, LIGHT_NAMES, LIGHTS
 
 NA = "—"
+_TAGS = re.compile(r"<[^>]+>")
 SHAPES: dict[str, str] = {"绿": "●", "黄": "▲", "红": "■", "灰": "○"}
 LIGHT_CLASSES: dict[str, str] = {"绿": "green", "黄": "yellow", "红": "red", "灰": "grey"}
 PERCENT_NAMES = {"rate", "expected", "share", "score", "reporting_rate", "capped_rate"}
@@ -101,26 +104,54 @@ def html_table(
             return "status"
         return "num" if col in right else "text"
 
+    body = [[status_cell(v) if c == status_col else format_value(v, fmts[c]) for c, v in zip(columns, row, strict=True)]
+            for row in df[list(columns)].itertuples(index=False, name=None)]
+    widths = column_widths(columns, body, {c for c in columns if cls(c) != "text"}, widths)
     out = [f'<table class="{html.escape(css_class)}">']
     if caption:
         out.append(f"<caption>{_escape(caption)}</caption>")
-    if widths:
-        out.append("<colgroup>")
-        out += [f'<col style="width:{html.escape(widths[c])}">' if c in widths else "<col>" for c in columns]
-        out.append("</colgroup>")
+    out.append("<colgroup>")
+    out += [f'<col style="width:{html.escape(widths[c])}">' for c in columns]
+    out.append("</colgroup>")
     out.append("<thead><tr>")
     out += [f'<th class="{cls(c)}" scope="col">{_escape(h)}</th>' for c, h in columns.items()]
     out.append("</tr></thead>")
     out.append("<tbody>")
-    for row in df[list(columns)].itertuples(index=False, name=None):
-        cells = []
-        for col, value in zip(columns, row, strict=True):
-            text = status_cell(value) if col == status_col else format_value(value, fmts[col])
-            na = " na" if text == NA else ""
-            cells.append(f'<td class="{cls(col)}{na}">{text}</td>')
+    for texts in body:
+        cells = [f'<td class="{cls(c)}{" na" if t == NA else ""}">{t}</td>' for c, t in zip(columns, texts, strict=True)]
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
     return "\n".join(out)
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes in print: a Chinese (wide) character counts 2, others 1."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def column_widths(columns: Mapping[str, str], body: list[list[str]], nowrap: set,
+                  given: Mapping[str, str] | None = None) -> dict[str, str]:
+    """CSS widths for every column (the table is laid out with table-layout: fixed, which is fast in
+    WeasyPrint and keeps long tables stable across pages): the given ones as they are, the rest shared
+    out in proportion to their content — the longest value of a column that must not wrap (numbers,
+    status), the 90th-percentile length of a text column, at least its header's longest word."""
+    given = dict(given or {})
+    weights: dict[str, float] = {}
+    for i, (col, header) in enumerate(columns.items()):
+        if col in given:
+            continue
+        lengths = sorted(display_width(html.unescape(_TAGS.sub("", row[i]))) for row in body) or [0]
+        if col in nowrap:
+            need = lengths[-1]
+        else:
+            need = min(lengths[int(0.9 * (len(lengths) - 1))], 40)
+        head = max(display_width(part) for part in re.split(r"[（(/\s]", str(header)) if part) if str(header) else 0
+        weights[col] = max(need, head, 4) + 2  # + cell padding
+    taken = sum(float(w.rstrip("%")) for w in given.values() if w.endswith("%"))
+    share = max(100.0 - taken, 10.0)
+    total = sum(weights.values()) or 1
+    out = {c: given.get(c) or f"{share * weights[c] / total:.1f}%" for c in columns}
+    return out
 
 
 def _default_format(col: object, series: pd.Series) -> Format | None:
