@@ -81,3 +81,20 @@ def test_status_cell_in_table():
 def test_deterministic():
     df = pd.DataFrame({"unit": ["甲"], "rate": [0.5], "status": ["滞后"]})
     assert html_table(df, status_col="status") == html_table(df, status_col="status")
+
+
+def test_every_column_gets_a_width_from_its_content():
+    from helpers.tables import column_widths, display_width
+
+    assert display_width("符离镇ab") == 8
+    body = [["符离镇", "12,000", "报送文件中“累计完成值”一栏写的是文字“已完成”，不是数字"],
+            ["大泽乡镇", "5", "负数"]]
+    w = column_widths({"u": "单位", "v": "数值", "r": "原因"}, body, nowrap={"v"})
+    pct = {c: float(x.rstrip("%")) for c, x in w.items()}
+    assert abs(sum(pct.values()) - 100) < 0.5
+    assert pct["r"] > pct["u"] > 0 and pct["v"] > 0
+    given = column_widths({"u": "单位", "v": "数值", "r": "原因"}, body, nowrap={"v"}, given={"r": "50%"})
+    assert given["r"] == "50%" and abs(sum(float(x.rstrip("%")) for x in given.values()) - 100) < 0.5
+    html = __import__("helpers.tables", fromlist=["html_table"]).html_table(
+        __import__("pandas").DataFrame({"单位": ["符离镇"], "原因": ["x"]}))
+    assert html.count("<col style=\"width:") == 2
