@@ -144,7 +144,7 @@ def column_widths(columns: Mapping[str, str], body: list[list[str]], nowrap: set
         if col in nowrap:
             need = lengths[-1]
         else:
-            need = min(lengths[int(0.9 * (len(lengths) - 1))], 40)
+            need = min(lengths[math.ceil(0.9 * (len(lengths) - 1))], 40)
         head = max(display_width(part) for part in re.split(r"[（(/\s]", str(header)) if part) if str(header) else 0
         weights[col] = max(need, head, 4) + 2  # + cell padding
     taken = sum(float(w.rstrip("%")) for w in given.values() if w.endswith("%"))
