@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from helpers import manifest as mf
+from helpers import verify as vf
 from helpers.paths import PROJECT_ROOT
 
 
@@ -76,7 +77,7 @@ def _manifest(project: Path) -> dict:
 
 def _verify(project: Path, runner) -> tuple[int, str]:
     lines: list[str] = []
-    code = mf.verify(project / "reports" / "2020Q1" / "manifest.json", runner=runner, out=lines.append)
+    code = vf.verify(project / "reports" / "2020Q1" / "manifest.json", runner=runner, out=lines.append)
     return code, "\n".join(lines)
 
 
@@ -189,8 +190,8 @@ def test_verify_names_a_missing_raw_file(project):
 
 
 def test_verify_reports_an_output_that_differs_for_no_known_reason(project, monkeypatch):
-    monkeypatch.setattr(mf, "environment_differences", lambda *_: [])
-    monkeypatch.setattr(mf, "code_differences", lambda *_: [])
+    monkeypatch.setattr(vf, "environment_differences", lambda *_: [])
+    monkeypatch.setattr(vf, "code_differences", lambda *_: [])
     FakePipeline(noise="run 1\n")("2020Q1", as_of=dt.date(2020, 3, 20), data_dir=project / "data",
                                   reports_dir=project / "reports", progress=None)
     code, text = _verify(project, FakePipeline(noise="run 2\n"))
@@ -222,7 +223,7 @@ def test_verify_returns_2_when_the_rerun_fails(project):
 
 def test_verify_returns_2_for_an_unreadable_manifest(tmp_path):
     lines: list[str] = []
-    assert mf.verify(tmp_path / "manifest.json", runner=FakePipeline(), out=lines.append) == 2
+    assert vf.verify(tmp_path / "manifest.json", runner=FakePipeline(), out=lines.append) == 2
     assert "无法读取清单" in lines[0]
 
 
@@ -240,30 +241,30 @@ def test_environment_differences_name_the_package():
     now = mf.environment()
     old = json.loads(json.dumps(now))
     old["packages"]["pandas"] = "1.0.0"
-    diffs = mf.environment_differences(old, now)
+    diffs = vf.environment_differences(old, now)
     assert diffs == [f"软件包 pandas 版本不同：记录 1.0.0，当前 {now['packages']['pandas']}"]
 
 
 def test_code_differences():
     clean = {"commit": "a" * 40, "dirty": False, "changed_files": []}
-    assert mf.code_differences(clean, clean) == []
+    assert vf.code_differences(clean, clean) == []
     other = {"commit": "b" * 40, "dirty": True, "changed_files": ["src/helpers/x.py"]}
-    diffs = mf.code_differences(clean, other)
+    diffs = vf.code_differences(clean, other)
     assert any("代码版本不同" in d for d in diffs) and any("src/helpers/x.py" in d for d in diffs)
-    assert "运行时代码有未提交的改动" in mf.code_differences(other, other | {"dirty": False})[0]
-    assert mf.code_differences(None, clean) == ["清单未记录代码版本（运行时不在 git 仓库中）"]
+    assert "运行时代码有未提交的改动" in vf.code_differences(other, other | {"dirty": False})[0]
+    assert vf.code_differences(None, clean) == ["清单未记录代码版本（运行时不在 git 仓库中）"]
 
 
 def test_path_only_difference(tmp_path):
     f = tmp_path / "nb.ipynb"
     f.write_text('{"data_dir": "/tmp/yqeval-verify-x/data"}', encoding="utf-8")
     recorded = hashlib.sha256(b'{"data_dir": "/srv/data"}').hexdigest()
-    assert mf.path_only_difference(recorded, f, [("/tmp/yqeval-verify-x/data", "/srv/data")])
-    assert not mf.path_only_difference(recorded, f, [])
+    assert vf.path_only_difference(recorded, f, [("/tmp/yqeval-verify-x/data", "/srv/data")])
+    assert not vf.path_only_difference(recorded, f, [])
 
 
 def test_table_columns_line_up_with_chinese_text():
-    lines = mf.format_table([mf.Check("a.csv", "一致"), mf.Check("报告.pdf", "不一致", "原因")])
-    starts = [mf._width(line[: line.index(name)]) for line, name in zip(lines, ["文件", "a.csv", "报告.pdf"],
+    lines = vf.format_table([vf.Check("a.csv", "一致"), vf.Check("报告.pdf", "不一致", "原因")])
+    starts = [vf._width(line[: line.index(name)]) for line, name in zip(lines, ["文件", "a.csv", "报告.pdf"],
                                                                           strict=True)]
     assert len(set(starts)) == 1

@@ -46,8 +46,8 @@ def runs(tmp_path_factory):
     pytest.importorskip("helpers.pipeline")
     if not (PROJECT_ROOT / "notebooks" / "01_ingest.ipynb").exists():
         pytest.skip("notebooks/01_ingest.ipynb is not there yet")
-    from helpers.manifest import verify
     from helpers.pipeline import run_quarter
+    from helpers.verify import verify
 
     root_a, root_b = tmp_path_factory.mktemp("run_a"), tmp_path_factory.mktemp("run_b")
     _sample_raw(root_a / "data")

@@ -83,7 +83,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from .manifest import verify
+    from .verify import verify
 
     return verify(args.manifest)
 
