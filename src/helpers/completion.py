@@ -30,7 +30,7 @@ STRIVE_MISSED, MISSING, CONFLICT = "未达成(力争)", "未报送", "数据冲�
 STATUSES = (DONE, DONE_LATE, ON_PACE, BEHIND, FAR_BEHIND, OVERDUE, STRIVE_MISSED, MISSING, CONFLICT)
 LIGHTS = {DONE: "绿", DONE_LATE: "绿", ON_PACE: "绿", BEHIND: "黄", STRIVE_MISSED: "黄",
           FAR_BEHIND: "红", OVERDUE: "红", MISSING: "灰", CONFLICT: "灰"}
-QUAL_DONE, QUAL_ONGOING, QUAL_NOT_STARTED = "已完成", "推进中", "未启动"
+QUAL_DONE, QUAL_ONGOING = "已完成", "推进中"  # qualitative is done only 已完成 with evidence
 RETURNED = "文件被退回"  # a unit whose only file could not be used: it has not reported
 
 COMPLETION_COLUMNS = ["quarter", "as_of", "scope", "indicator", "target", "actual", "rate", "expected",

@@ -330,17 +330,6 @@ def _repeated(repeats: list[tuple[str, int, int]]) -> FileRejected:
     return FileRejected(f"表头中“{FIELD_NAMES[fld]}”出现两次（第 {first + 1} 列和第 {again + 1} 列），无法确定使用哪一列")
 
 
-def match_header(row: Row) -> dict[str, int] | None:
-    """field → column if the row is the table's header, else None. Raises FileRejected on a repeated column
-    in a header row (a row that names no table never raises: an instructions sheet may list synonyms)."""
-    columns, repeats = header_fields(row)
-    if not _is_header(columns):
-        return None
-    if repeats:
-        raise _repeated(repeats)
-    return columns
-
-
 # a header row's neighbour that is part of a two-row header adds table columns, never who/when columns
 _SPAN_FIELDS = {fld for fld in FIELD_NAMES if fld not in ("unit", "quarter", "reported_on")}
 

@@ -285,12 +285,6 @@ def ingest_warnings(rd: ReportData) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["文件", "单位", "提示"])
 
 
-def conflicts(rd: ReportData) -> pd.DataFrame:
-    c = rd.completion
-    return c[(c["status"] == CONFLICT) & (c["scope"] != DISTRICT)][["scope", "indicator"]].rename(
-        columns={"scope": "单位", "indicator": "指标"}).reset_index(drop=True)
-
-
 def input_files(rd: ReportData) -> pd.DataFrame:
     rows = [{"文件": f.get("file", ""), "单位": f.get("unit") or "—", "结果": f.get("status", ""),
              "接收/退回/略过": f"{f.get('accepted', 0)}/{f.get('rejected', 0)}/{f.get('skipped', 0)}",
