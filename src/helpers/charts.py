@@ -151,16 +151,24 @@ def to_png(fig: Figure, dpi: int = PRINT_DPI) -> bytes:
     Flattened to RGB: an alpha channel becomes a soft mask in the PDF, which some viewers draw
     as a grey box around the chart and which WeasyPrint has to encode separately.
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
-    buf.seek(0)
+    # Draw once with Agg and encode once: savefig(format="png") followed by a Pillow round trip to
+    # drop the alpha channel encoded every chart twice (≈0.3 s for the report's heatmap). The dpi is
+    # set on the figure for the draw, as savefig itself does, so the layout engine sees it.
+    canvas = FigureCanvasAgg(fig)
+    original_dpi = fig.dpi
+    fig.dpi = dpi
+    try:
+        rgba, size = canvas.print_to_buffer()
+    finally:
+        fig.dpi = original_dpi
+    image = Image.frombuffer("RGBA", size, rgba, "raw", "RGBA", 0, 1)
+    flat = Image.new("RGB", size, "white")
+    flat.paste(image, mask=image.getchannel("A"))
     out = io.BytesIO()
-    with Image.open(buf) as image:
-        flat = Image.new("RGB", image.size, "white")
-        flat.paste(image, mask=image.getchannel("A") if image.mode == "RGBA" else None)
-        flat.save(out, format="png", dpi=(dpi, dpi))
+    flat.save(out, format="png", dpi=(dpi, dpi))
     return out.getvalue()
 
 
