@@ -1,0 +1,191 @@
+"""Warm kernels for `yqeval run`: a notebook's kernel starts, and imports what the notebook imports,
+while the notebook before it is still running.
+
+Every papermill execution first pays for a kernel start (≈0.9 s on the benchmark machine) and then
+for the notebook's imports (pandas, matplotlib, seaborn: up to a second) before its first real
+cell. Run one after another, the three notebooks of a quarter pay that three times on one core
+while the second core idles. `WarmKernels` starts the kernel of the next notebook(s) ahead of
+time; a background thread waits for it to be ready and imports, silently, the modules the
+notebook's own code cells import. papermill then executes the notebook in that kernel through the
+"yqeval-warm" engine registered here, which shuts the kernel down afterwards as papermill's own
+engine does.
+
+Warming changes nothing a reader or an auditor can see: it only fills `sys.modules`. The warm-up
+runs with `silent=True` (no history, no execution count, no output) and binds no name in the
+notebook's namespace, so an executed notebook is the same, byte for byte, with or without it.
+A module that fails to import is skipped quietly: the notebook's own cell reports the error.
+"""
+
+from __future__ import annotations
+
+import ast
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+ENGINE = "yqeval-warm"
+READY_TIMEOUT = 120  # seconds to wait for a kernel to start and finish importing
+
+
+def imported_modules(nb: nbformat.NotebookNode | str | Path) -> list[str]:
+    """Absolute module names the notebook's code cells import, in order of first appearance.
+
+    `import a.b as c` gives "a.b"; `from a.b import c` gives "a.b" and "a.b.c", since c may be a
+    submodule that importing a.b does not load (`from helpers import charts`); when c is a plain
+    name, the warm-up's attempt to import "a.b.c" fails quietly. Relative and star imports, and
+    cells that are not plain Python (magics), are skipped.
+    """
+    if not isinstance(nb, nbformat.NotebookNode):
+        nb = nbformat.read(str(nb), as_version=4)
+    seen: dict[str, None] = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    seen.setdefault(alias.name, None)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                seen.setdefault(node.module, None)
+                for alias in node.names:
+                    if alias.name != "*":
+                        seen.setdefault(f"{node.module}.{alias.name}", None)
+    return list(seen)
+
+
+def warm_code(modules: list[str]) -> str:
+    """One statement that imports the modules and leaves no name behind in the user namespace."""
+    body = "import importlib\nfor m in MODULES:\n    try:\n        importlib.import_module(m)\n    except Exception:\n        pass\n"
+    return f"exec({body!r}, {{'MODULES': {list(modules)!r}}})"
+
+
+@dataclass
+class WarmKernel:
+    """A started kernel (jupyter_client AsyncKernelManager) and the thread that warms it."""
+
+    notebook: Path
+    km: object
+    modules: list[str]
+    thread: threading.Thread | None = None
+    error: BaseException | None = field(default=None, repr=False)
+
+    def wait(self, timeout: float = READY_TIMEOUT) -> None:
+        """Block until the kernel is ready and its imports are done (or failed: the notebook will say)."""
+        if self.thread is not None:
+            self.thread.join(timeout)
+            self.thread = None
+
+    def _warm(self) -> None:
+        from jupyter_client import BlockingKernelClient
+
+        kc = BlockingKernelClient()
+        kc.load_connection_info(self.km.get_connection_info())
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=READY_TIMEOUT)
+            msg_id = kc.execute(warm_code(self.modules), silent=True, store_history=False,
+                                allow_stdin=False)
+            while True:
+                reply = kc.get_shell_msg(timeout=READY_TIMEOUT)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+        except BaseException as exc:  # noqa: BLE001 - a cold kernel is still a kernel; papermill will report
+            self.error = exc
+        finally:
+            kc.stop_channels()
+
+
+class WarmKernels:
+    """Kernels for a sequence of notebooks, each started `ahead` notebooks before its turn.
+
+        with WarmKernels(paths, cwd=...) as kernels:
+            for i, path in enumerate(paths):
+                papermill.execute_notebook(path, out, engine_name=ENGINE, warm_kernel=kernels.take(i), ...)
+
+    Kernels that were started but never taken (a notebook failed) are shut down on exit.
+    """
+
+    def __init__(self, notebooks: list[Path], cwd: Path, kernel_name: str = "python3", ahead: int = 1):
+        self.notebooks = [Path(p) for p in notebooks]
+        self.cwd = Path(cwd)
+        self.kernel_name = kernel_name
+        self.ahead = max(0, ahead)
+        self._kernels: dict[int, WarmKernel] = {}
+        self._taken: set[int] = set()
+
+    def __enter__(self) -> WarmKernels:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def start(self, i: int) -> None:
+        """Start kernel i (and warm it in the background) if it is not started yet."""
+        if i in self._kernels or i >= len(self.notebooks):
+            return
+        from jupyter_client import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        km = AsyncKernelManager(kernel_name=self.kernel_name)
+        run_sync(km.start_kernel)(cwd=str(self.cwd))
+        kernel = WarmKernel(self.notebooks[i], km, imported_modules(self.notebooks[i]))
+        kernel.thread = threading.Thread(target=kernel._warm, name=f"warm-{i}", daemon=True)
+        kernel.thread.start()
+        self._kernels[i] = kernel
+
+    def take(self, i: int) -> WarmKernel:
+        """Kernel i, ready and warm; starts the kernels of the next `ahead` notebooks meanwhile."""
+        for j in range(i, i + self.ahead + 1):
+            self.start(j)
+        kernel = self._kernels[i]
+        kernel.wait()
+        self._taken.add(i)
+        return kernel
+
+    def close(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        for i, kernel in self._kernels.items():
+            if i in self._taken:
+                continue  # the engine shut it down with its client
+            kernel.wait(timeout=10)
+            try:
+                run_sync(kernel.km.shutdown_kernel)(now=True)
+            except Exception:  # noqa: BLE001 - already gone
+                pass
+        self._kernels.clear()
+
+
+def _register_engine() -> None:
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.utils import merge_kwargs, remove_args
+
+    class WarmEngine(NBClientEngine):
+        """papermill's nbclient engine, run in a kernel that `WarmKernels` started and warmed."""
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
+            kernel: WarmKernel = kwargs.pop("warm_kernel")
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+            final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
+                                 kernel_name=kernel_name, log_output=log_output, stdout_file=stdout_file,
+                                 stderr_file=stderr_file, km=kernel.km)
+            from papermill.log import logger
+
+            final["log"] = logger
+            # cleanup_kc: shut the kernel down and close the client afterwards, as papermill does
+            # with a kernel it starts itself (it leaves a kernel it was handed running).
+            return PapermillNotebookClient(nb_man, **final).execute(cleanup_kc=True)
+
+    papermill_engines.register(ENGINE, WarmEngine)
+
+
+_register_engine()
