@@ -207,9 +207,18 @@ def test_indicator_codes_tolerate_case_and_full_width_and_names_identify(data, p
     assert set(values(result)) == {"T01", "T02", "T03A", "T08"}
 
 
-def test_a_bare_number_reads_in_the_rows_unit_of_measure(data, plan):
-    rows = form([line("T01", 350000, measure="元")])
-    assert values(ingest(data, {"a.xlsx": _xlsx(rows)}, plan)) == {"T01": 35}
+def test_the_unit_of_measure_column_is_never_trusted_over_the_catalogue(data, plan):
+    """submissions.md: 计量单位 is "informational; read, never trusted over the catalogue". A bare number
+    is in the catalogue's unit; a 计量单位 naming another unit is a note in the log, not a conversion
+    (a unit written in the value cell itself still converts)."""
+    rows = form([line("T01", 350000, measure="元"), line("T02", 5200, measure="万元"),
+                 line("T03A", "3个", measure="元")])
+    result = ingest(data, {"a.xlsx": _xlsx(rows)}, plan)
+    assert values(result) == {"T01": 350000, "T02": 5200, "T03A": 3}
+    assert result.rejects.empty
+    warnings = entry(result, "a.xlsx")["warnings"]
+    assert any(w.startswith("第5行") and "“元”" in w and "万元" in w for w in warnings), warnings
+    assert any(w.startswith("第6行") and "“万元”" in w for w in warnings), warnings
 
 
 def test_total_rows_and_blank_rows_inside_the_table(data, plan):
@@ -260,7 +269,7 @@ REJECT_CASES = [
     (line("T14", "85%", denominator=23), "T14", ["85%", "不是整数"]),
     (line("T08", "3", narrative="已推广"), "T08", ["进展状态为空", "3"]),
     (line("T10", None, status="基本完成"), "T10", ["基本完成", "无法识别"]),
-    (line("T02", 5, measure="公里"), "T02", ["5", "公里", "无法换算"]),
+    (line("T02", "5公里"), "T02", ["5公里", "无法换算"]),  # a unit in the cell converts or fails; 计量单位 never does
 ]
 
 

@@ -3,6 +3,7 @@ cover, each one a defect found by trying it (submissions.md is the contract)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -154,9 +155,10 @@ def test_a_unit_of_measure_that_only_describes_the_catalogue_unit_is_not_a_rejec
     bureau = form([line("T13A", 600, measure="km")], unit="区交通局")
     result = ingest(data, {"符离镇_2019Q4.xlsx": lambda p: write_xlsx(p, {"表": rows}),
                            "区交通局_2019Q4.xlsx": lambda p: write_xlsx(p, {"表": bureau})}, plan)
-    assert values(result) == {"T01": 5, "T02": 4, "T03A": 2, "T11A": 3, "T13A": 600}
-    assert "元" in reason_of(result, 9) and "无法换算" in reason_of(result, 9)  # a real unit still converts or fails
-    assert "公里" in reason_of(result, 10)
+    assert values(result) == {"T01": 5, "T02": 4, "T03A": 2, "T11A": 3, "T05": 350000, "T06": 2, "T13A": 600}
+    assert result.rejects.empty
+    noted = " ".join(entry(result, "符离镇_2019Q4.xlsx")["warnings"])
+    assert "第9行" in noted and "第10行" in noted and "第5行" not in noted and "第6行" not in noted
 
 
 def test_a_ratio_typed_as_a_rate_is_a_reject_not_a_fraction_of_a_village(data, plan):
@@ -233,3 +235,96 @@ def test_a_second_filled_sheet_is_not_read_but_named_in_the_log(data, plan):
     e = entry(result, "符离镇_2019Q4.xlsx")
     assert e["sheet"] == "表1" and values(result) == {"T01": 100}
     assert any("“表2”也有填报表" in w for w in e["warnings"])
+
+
+# ---------------------------------------------------------------- a second writer's files (review, issue 3)
+
+
+def test_a_file_name_in_gbk_bytes_is_read_and_named_readably(data, plan):
+    """A zip made on Chinese Windows, unpacked on Linux: the name's bytes are GBK. Writing the outputs
+    crashed (UnicodeEncodeError) and the whole quarter was lost."""
+    import os
+
+    raw = data / "raw" / Q
+    gbk = os.fsdecode("灰古镇_2019Q4.xlsx".encode("gbk"))
+    write_xlsx(raw / gbk, {"表": form([line("T01", 7)], unit=None, quarter=None)})
+    result = ingest(data, {"芦岭镇_2019Q4.xlsx": lambda p: write_xlsx(p, {"表": form([line("T01", 5)], unit="芦岭镇")})},
+                    plan)
+    e = entry(result, "灰古镇_2019Q4.xlsx")
+    assert e["status"] == "ok" and e["unit"] == "灰古镇"
+    assert any("不是 UTF-8" in w for w in e["warnings"])
+    assert sorted(result.submissions["unit"]) == ["灰古镇", "芦岭镇"]
+    assert "灰古镇_2019Q4.xlsx" in (data / "processed" / Q / "submissions.csv").read_text(encoding="utf-8-sig")
+
+
+def test_a_file_that_cannot_be_opened_is_one_file_reject(data, plan, monkeypatch):
+    """read_bytes sat outside the try: a file without read permission stopped the run."""
+    real = Path.read_bytes
+
+    def read_bytes(self):  # denied to ingest only: the test's own hashing of data/raw still reads it
+        if self.name.startswith("符离镇") and sys._getframe(1).f_globals.get("__name__") == "helpers.ingest":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    result = ingest(data, {"符离镇_2019Q4.xlsx": lambda p: write_xlsx(p, {"表": form([line("T01", 7)])}),
+                           "芦岭镇_2019Q4.xlsx": lambda p: write_xlsx(p, {"表": form([line("T01", 5)], unit="芦岭镇")})},
+                    plan)
+    e = entry(result, "符离镇_2019Q4.xlsx")
+    assert e["status"] == "rejected" and "无法读取文件" in e["reason"] and "Permission denied" in e["reason"]
+    assert list(result.submissions["unit"]) == ["芦岭镇"]
+
+
+@pytest.mark.parametrize("names", [("a.xlsx", "b.xlsx"), ("b.xlsx", "a.xlsx")])
+def test_equal_duplicates_merge_without_a_winner_by_file_order(data, plan, names):
+    """Two files, same 已完成 for T08, evidence in one only: the result depended on which name sorted first."""
+    with_evidence, without = names
+    result = ingest(data, {
+        with_evidence: lambda p: write_xlsx(p, {"表": form([line("T08", status="已完成", evidence="推广方案.pdf",
+                                                                  narrative="已推广")])}),
+        without: lambda p: write_xlsx(p, {"表": form([line("T08", status="已完成", narrative="基本完成推广")])}),
+    }, plan)
+    assert len(result.submissions) == 1
+    row = result.submissions.iloc[0]
+    assert row["evidence"] == "推广方案.pdf" and row["narrative"] == "基本完成推广；已推广"
+    assert sum(e["skipped_by_reason"].get("重复（已合并）", 0) for e in result.log["files"]) == 1
+
+
+def test_conflicting_duplicates_show_what_each_unit_wrote(data, plan):
+    result = ingest(data, {
+        "a.xlsx": lambda p: write_xlsx(p, {"表": form([line("T01", "1.2亿元")])}),
+        "b.xlsx": lambda p: write_xlsx(p, {"表": form([line("T01", "约5,000万元")])}),
+    }, plan)
+    assert sorted(result.rejects["raw_value"]) == ["1.2亿元", "约5,000万元"]
+    assert all("数据冲突" in r for r in result.rejects["reason"])
+
+
+def test_a_row_with_words_but_no_value_is_a_reject_keeping_its_words(data, plan):
+    """Only 进展情况/存在问题/佐证材料 filled: it was skipped as 未填写 and its words were lost."""
+    rows = form([line("T01", None, narrative="正在统计", evidence="统计表"), line("T02", 4),
+                 line("T04", None, denominator=3)])
+    result = ingest(data, {"a.xlsx": lambda p: write_xlsx(p, {"表": rows})}, plan)
+    assert values(result) == {"T02": 4}
+    rej = result.rejects.set_index("source_row")
+    assert rej.loc[5, "indicator"] == "T01" and "正在统计" in rej.loc[5, "raw_value"] and "统计表" in rej.loc[5, "raw_value"]
+    assert "按未报送处理" in rej.loc[5, "reason"]
+    assert rej.loc[7, "indicator"] == "T04" and "不是比率指标" in rej.loc[7, "reason"]
+
+
+def test_values_read_but_not_used_are_named_in_the_log(data, plan):
+    """基数 on a count indicator, and a value typed past the last headed column, vanished silently."""
+    stray = line("T03A", 2)
+    stray.append("推进中")  # column M: no header above it
+    rows = form([line("T02", 4, denominator=25), stray])
+    result = ingest(data, {"a.xlsx": lambda p: write_xlsx(p, {"表": rows})}, plan)
+    assert values(result) == {"T02": 4, "T03A": 2}
+    warnings = entry(result, "a.xlsx")["warnings"]
+    assert any(w.startswith("第5行") and "基数“25”未读取" in w for w in warnings), warnings
+    assert any(w.startswith("第6行") and "第M列" in w and "推进中" in w for w in warnings), warnings
+
+
+def test_a_total_word_in_the_number_column_does_not_hide_a_data_row(data, plan):
+    rows = form([line("T01", 5200, seq="合计"), [None, None, "合计", None, None, 5200]])
+    result = ingest(data, {"a.xlsx": lambda p: write_xlsx(p, {"表": rows})}, plan)
+    assert values(result) == {"T01": 5200}
+    assert entry(result, "a.xlsx")["skipped_by_reason"]["合计"] == 1

@@ -27,7 +27,7 @@ import pandas as pd
 
 from . import values as V
 from .outputs import write_csv, write_json
-from .paths import processed_dir, raw_dir, reference_dir
+from .paths import processed_dir, raw_dir, readable_name, reference_dir
 from .quarters import find_quarter, parse_quarter
 from .readers import FileRejected, Row, Sheet, read_bytes
 from .reference import Indicator, Plan, load_plan, nfkc
@@ -175,12 +175,16 @@ def _ignored(rel: Path) -> bool:
 
 
 def _display_name(path: Path, base: str | Path | None) -> str:
+    """The file's name relative to base, readable: a name whose bytes are not UTF-8 (a zip made on
+    Chinese Windows, unpacked on Linux) is decoded as GB18030 rather than left with undecodable bytes
+    that no CSV or JSON file can hold."""
+    name = path.name
     if base is not None:
         try:
-            return path.resolve().relative_to(Path(base).resolve()).as_posix()
+            name = path.resolve().relative_to(Path(base).resolve()).as_posix()
         except ValueError:
             pass
-    return path.name
+    return readable_name(name)
 
 
 def _valid_quarter(quarter: str) -> str:
@@ -195,12 +199,18 @@ def _valid_quarter(quarter: str) -> str:
 
 def ingest_file(path: Path, name: str, quarter: str, plan: Plan, max_bytes: int | None) -> FileOutcome:
     """One file → its outcome. Never raises: any failure is a file-level reject."""
-    data = path.read_bytes() if path.is_file() else b""
-    entry = {"file": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "unit": "",
+    entry = {"file": name, "sha256": "", "size": 0, "unit": "",
              "quarter": "", "reported_on": "", "sheet": "", "status": "ok", "reason": "", "rows": 0,
              "accepted": 0, "rejected": 0, "skipped": 0, "skipped_by_reason": {}, "warnings": []}
     outcome = FileOutcome(entry)
+    if readable_name(path.name) != path.name:
+        entry["warnings"].append(f"文件名不是 UTF-8 编码，已按 GB18030 读作“{Path(name).name}”：请用此名称重新保存文件")
     try:
+        try:
+            data = path.read_bytes() if path.is_file() else b""
+        except OSError as exc:  # permissions, a file that vanished, an I/O error: this file only
+            raise FileRejected(f"无法读取文件：{exc.strerror or type(exc).__name__}") from None
+        entry.update(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
         sheets = read_bytes(name, data, max_bytes)
         parse_file(outcome, sheets, quarter, plan)
     except FileRejected as exc:
@@ -276,6 +286,8 @@ def parse_file(outcome: FileOutcome, sheets: list[Sheet], quarter: str, plan: Pl
         if row is None:
             outcome.skipped[SKIP_EMPTY] += 1
             continue
+        notes = row.pop("notes") + _outside_header(table, index)
+        entry["warnings"] += [f"第{index + 1}行：{note}" for note in notes]
         row.update(quarter=quarter, unit=entry["unit"], reported_on=entry["reported_on"], source_file=where[0],
                    source_sheet=where[1], source_row=where[2])
         outcome.accepted.append(row)
@@ -283,6 +295,25 @@ def parse_file(outcome: FileOutcome, sheets: list[Sheet], quarter: str, plan: Pl
         if "data" not in kinds.values():
             raise FileRejected("表格只有表头，没有任何数据行")
         raise FileRejected(f"表格中没有填写任何数据：{outcome.skipped[SKIP_EMPTY]} 行的累计完成值、基数和进展状态均为空")
+
+
+def _outside_header(table: Table, index: int) -> list[str]:
+    """Cells of a data row in columns with no header at all (a row shifted right, a value typed past
+    the last column): not read, and said so."""
+    headed = {col for r in table.sheet.rows[table.header: table.header_end + 1]
+              for col, cell in enumerate(r) if not V.is_blank(cell)}
+    stray = [(col, cell) for col, cell in enumerate(table.sheet.rows[index])
+             if col not in headed and not V.is_blank(cell)]
+    return [f"第{_column_letter(col)}列没有表头，其内容“{V.cell_text(cell)}”未读取" for col, cell in stray]
+
+
+def _column_letter(col: int) -> str:
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
 
 
 def _non_empty(row: Row) -> bool:
@@ -452,13 +483,17 @@ def is_note(row: Row) -> bool:
 
 
 def is_total(row: Row, columns: dict[str, int]) -> bool:
-    """A 合计 row: the word in the code, name or 序号 column, and no indicator there."""
+    """A 合计 row: the word in the code, name or 序号 column, and no indicator there (a row with 合计
+    in 序号 but T01 in 指标代码 is T01's data row, not a total)."""
+    found = False
     for fld in ("seq", "code", "name"):
         if fld in columns:
             cell = _cell(row, columns[fld])
             if isinstance(cell, str) and _TOTAL_RE.match(_BRACKETS_RE.sub("", V.clean_text(cell)).rstrip(":：")):
-                return True
-    return False
+                found = True
+            elif fld in ("code", "name") and not V.is_blank(cell):
+                return False
+    return found
 
 
 # ---------------------------------------------------------------- who and when
@@ -648,21 +683,42 @@ def parse_row(cells: dict[str, object], unit: str, plan: Plan) -> dict | None:
 
     Raises a Reject (RowReject) naming the value.
     """
-    if not _reported(cells, ratio=True):  # nothing in 累计完成值, 基数 or 进展状态: an untouched row
-        return None
+    texts = {f: V.cell_text(cells.get(f)) for f in TEXT_FIELDS}
+    if not _reported(cells, ratio=True):  # nothing in 累计完成值, 基数 or 进展状态
+        if not any(texts.values()):
+            return None  # an untouched (template) row
+        ind = identify(cells, plan)
+        words = "；".join(f"{LABELS[f]}={t}" for f, t in texts.items() if t)
+        raise RowReject("累计完成值和进展状态均为空，只填写了文字说明：该指标按未报送处理，请补填累计完成值"
+                        "（没有发生填 0）或进展状态", ind.code if ind else "", words)
     ind = identify(cells, plan)
     if ind is None:
         raise RowReject("无法识别指标：指标代码和指标名称均为空", raw=_raw(cells, "value"))
     if not _reported(cells, ind.kind == "ratio"):  # only 基数 filled, for an indicator that has none
-        return None
+        raise RowReject(f"{ind.code} 不是比率指标，不需要基数；本行只填写了基数“{_raw(cells, 'denominator')}”，"
+                        "累计完成值和进展状态均为空", ind.code, f"基数={_raw(cells, 'denominator')}")
     if unit not in ind.reporters:
         raise RowReject(f"{NOT_REPORTER}：{unit} 不填报 {ind.code}（{ind.name}）", ind.code, _raw(cells, "value"))
     try:
         fields = _values_for(ind, cells)
     except V.Reject as exc:
         raise RowReject(str(exc), ind.code, _raw_for(ind, cells)) from None
-    texts = {f: V.cell_text(cells.get(f)) for f in TEXT_FIELDS}
-    return {"indicator": ind.code, **fields, **texts}
+    return {"indicator": ind.code, **fields, **texts, "raw": _raw_for(ind, cells), "notes": _row_notes(ind, cells)}
+
+
+LABELS = {"narrative": "进展情况", "problems": "存在问题", "next_steps": "下步打算", "evidence": "佐证材料"}
+
+
+def _row_notes(ind: Indicator, cells: dict[str, object]) -> list[str]:
+    """What the row holds that ingest read but did not use: said in the log and the report, never silent."""
+    notes = []
+    measure = V.measure_unit(cells.get("measure"))
+    if measure and ind.kind in ("count", "amount", "info") and measure != ind.unit:
+        notes.append(f"计量单位栏为“{V.cell_text(cells.get('measure'))}”，指标目录为“{ind.unit}”："
+                     f"按指标目录的单位读取（{ind.code}），请核实")
+    if ind.kind != "ratio" and not V.is_blank(cells.get("denominator")):
+        notes.append(f"{ind.code} 不是比率指标，基数“{_raw(cells, 'denominator')}”未读取")
+    return notes
 
 
 def _raw(cells: dict[str, object], fld: str) -> str:
@@ -702,19 +758,15 @@ def _values_for(ind: Indicator, cells: dict[str, object]) -> dict:
 
 
 def _number_in_unit(ind: Indicator, cells: dict[str, object]) -> tuple[float | None, bool]:
-    """count / amount / info: the value in the indicator's unit. A bare number in a row whose 计量单位
-    names another unit (350000 with 计量单位 元, for 万元) is read in the row's 计量单位; a 计量单位 that
-    names no unit ('个（家）' is 个, '人次', '个/村') leaves the catalogue's unit, which it only describes."""
+    """count / amount / info: the value in the indicator's unit. A unit written in the value cell
+    ("1.2亿元") converts; the 计量单位 column is informational and never trusted over the catalogue
+    (submissions.md): a bare number is in the catalogue's unit, and a 计量单位 that names another unit
+    is a note on the row (`_row_notes`), not a conversion."""
     raw = cells.get("value")
     number = V.parse_number(raw)
     if number is None:
         return None, False
-    measure = V.measure_unit(cells.get("measure"))
-    shown = V.cell_text(raw)
-    if not number.unit and measure and measure != ind.unit:
-        number = V.Number(number.value, number.approximate, measure)
-        shown = f"{shown}（计量单位：{measure}）"
-    return V.convert(number, ind.unit, "累计完成值", shown), number.approximate
+    return V.convert(number, ind.unit, "累计完成值", V.cell_text(raw)), number.approximate
 
 
 def _optional_number(cell: object) -> tuple[float | None, bool]:
@@ -758,8 +810,14 @@ def _where(row: dict) -> str:
 
 
 def settle_duplicates(outcomes: list[FileOutcome]) -> None:
-    """Same unit + indicator more than once: equal → keep the first, skip the others as 重复（已合并）;
-    different → reject every one of them as 数据冲突."""
+    """Same unit + indicator more than once: equal → one row, the others skipped as 重复（已合并）;
+    different → reject every one of them as 数据冲突, each showing what the unit wrote.
+
+    "Equal" is the same value, base and status. The merged row must not depend on which file sorts
+    first (submissions.md: no winner by file order or time), so its texts are every copy's distinct
+    texts joined in sorted order (evidence given in either copy counts), and it is approximate if any
+    copy was. Its source columns name the first copy by file name; the log counts the other.
+    """
     groups: dict[tuple[str, str], list[tuple[FileOutcome, dict]]] = {}
     for outcome in outcomes:
         for row in outcome.accepted:
@@ -768,6 +826,10 @@ def settle_duplicates(outcomes: list[FileOutcome]) -> None:
         if len(members) < 2:
             continue
         if len({_fingerprint(row) for _, row in members}) == 1:
+            kept = members[0][1]
+            for fld in TEXT_FIELDS:
+                kept[fld] = "；".join(sorted({row[fld] for _, row in members if row[fld]}))
+            kept["approximate"] = any(row["approximate"] for _, row in members)
             for outcome, row in members[1:]:
                 outcome.accepted.remove(row)
                 outcome.skipped[SKIP_DUPLICATE] += 1
@@ -778,7 +840,8 @@ def settle_duplicates(outcomes: list[FileOutcome]) -> None:
                       "同一单位同一指标数值不同，请核实后删除错误的一份")
             outcome.accepted.remove(row)
             outcome.rejects.append(_reject_row(row["quarter"], row["source_file"], row["source_sheet"],
-                                               row["source_row"], unit, code, _describe(row), reason))
+                                               row["source_row"], unit, code, row.get("raw") or _describe(row),
+                                               reason))
     for outcome in outcomes:
         _count(outcome)
 

@@ -25,7 +25,10 @@ def _float_format(x: float) -> str:  # pandas passes floats only
 
 def write_json(obj, path: str | Path) -> Path:
     text = json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False, default=str) + "\n"
-    return write_text(Path(path), text)
+    try:
+        return write_text(Path(path), text)
+    except UnicodeEncodeError:  # a file name whose bytes are not UTF-8: escaped, so it reads back the same
+        return write_text(Path(path), json.dumps(obj, ensure_ascii=True, indent=2, default=str) + "\n")
 
 
 def write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:

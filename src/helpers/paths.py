@@ -49,6 +49,24 @@ def resolve_data_dir(data_dir: str | Path) -> Path:
     return (PROJECT_ROOT / path).resolve()
 
 
+def readable_name(name: str) -> str:
+    """A file name as text that any CSV or JSON file can hold.
+
+    Python gives a name whose bytes are not UTF-8 with "surrogate escapes" for those bytes (a zip made
+    on Chinese Windows keeps its names in GBK). Such a name is decoded as GB18030, which is what the
+    sender saw; bytes that are not GB18030 either are shown as \\xNN. A UTF-8 name is returned as is.
+    """
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        raw = os.fsencode(name)
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "backslashreplace")
+
+
 def safe_name(unit: str) -> str:
     """A file name for a unit that is valid on Linux, macOS and Windows, whatever the name holds.
 
