@@ -285,11 +285,18 @@ def ingest_warnings(rd: ReportData) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["文件", "单位", "提示"])
 
 
+HASH_SHOWN = 16  # hex digits of each file's SHA-256 in the report; manifest.json keeps all 64
+
+
 def input_files(rd: ReportData) -> pd.DataFrame:
+    """One line per received file. The digest is cut to its first 16 hex digits (64 bits: enough to
+    tell files apart by eye and to find one in manifest.json), so each row fits on one line; the
+    full 64 digits wrapped over two lines and took the appendix to three pages."""
+    column = f"SHA-256（前{HASH_SHOWN}位）"
     rows = [{"文件": f.get("file", ""), "单位": f.get("unit") or "—", "结果": f.get("status", ""),
              "接收/退回/略过": f"{f.get('accepted', 0)}/{f.get('rejected', 0)}/{f.get('skipped', 0)}",
-             "SHA-256": f.get("sha256", "")} for f in rd.log.get("files", [])]
-    return pd.DataFrame(rows, columns=["文件", "单位", "结果", "接收/退回/略过", "SHA-256"])
+             column: (f.get("sha256") or "")[:HASH_SHOWN]} for f in rd.log.get("files", [])]
+    return pd.DataFrame(rows, columns=["文件", "单位", "结果", "接收/退回/略过", column])
 
 
 def method_text(plan: Plan) -> list[str]:
