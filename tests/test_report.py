@@ -119,3 +119,18 @@ def test_ingest_warnings_reach_the_report():
         {"file": "芦岭镇_2019Q4.xlsx", "unit": "芦岭镇", "warnings": []}]}, sample=False)
     w = report.ingest_warnings(rd)
     assert w.values.tolist() == [["符离镇_2019Q4.xlsx", "符离镇", "工作表“表2”也有填报表…"]]
+
+
+def test_input_files_table_is_in_chinese_with_short_digests():
+    from types import SimpleNamespace
+
+    from helpers import report
+
+    rd = SimpleNamespace(log={"files": [
+        {"file": "a.xlsx", "unit": "符离镇", "status": "ok", "accepted": 3, "rejected": 1, "skipped": 5, "sha256": "ab" * 32},
+        {"file": "b.pdf", "unit": "", "status": "rejected", "sha256": "cd" * 32}]})
+    table = report.input_files(rd)
+    assert list(table["结果"]) == ["已读取", "退回"] and list(table["单位"]) == ["符离镇", "—"]
+    digests = table[f"SHA-256（前{report.HASH_SHOWN}位）"]
+    assert list(digests) == ["ab" * 8, "cd" * 8]
+    assert list(table["接收/退回/略过"]) == ["3/1/5", "0/0/0"]

@@ -293,7 +293,9 @@ def input_files(rd: ReportData) -> pd.DataFrame:
     tell files apart by eye and to find one in manifest.json), so each row fits on one line; the
     full 64 digits wrapped over two lines and took the appendix to three pages."""
     column = f"SHA-256（前{HASH_SHOWN}位）"
-    rows = [{"文件": f.get("file", ""), "单位": f.get("unit") or "—", "结果": f.get("status", ""),
+    outcome = {"ok": "已读取", "rejected": "退回"}
+    rows = [{"文件": f.get("file", ""), "单位": f.get("unit") or "—",
+             "结果": outcome.get(f.get("status", ""), f.get("status", "")),
              "接收/退回/略过": f"{f.get('accepted', 0)}/{f.get('rejected', 0)}/{f.get('skipped', 0)}",
              column: (f.get("sha256") or "")[:HASH_SHOWN]} for f in rd.log.get("files", [])]
     return pd.DataFrame(rows, columns=["文件", "单位", "结果", "接收/退回/略过", column])
