@@ -398,8 +398,9 @@ def load_indicators(ref: Path, registry: Registry, tasks: dict[int, Task]) -> di
             raise ReferenceDataError(f"{where}：力争一栏应为“是”或“否”，而不是“{row['strive']}”")
         units = raw[code]["reporters"] if nfkc(row["units"]) == ALL_REPORTERS else _expand(
             registry, row["units"], where)
+        reporters = set(raw[code]["reporters"])  # a set: "all reporters" of a province is thousands of units
         for unit in units:
-            if unit not in raw[code]["reporters"]:
+            if unit not in reporters:
                 raise ReferenceDataError(f"{where}：{unit} 不是指标 {code} 的填报单位，不能设单位目标")
             raw[code]["unit_targets"][unit] = UnitTarget(target, row["strive"] == "是")
     return {code: Indicator(**values) for code, values in raw.items()}
