@@ -328,3 +328,23 @@ def test_a_total_word_in_the_number_column_does_not_hide_a_data_row(data, plan):
     result = ingest(data, {"a.xlsx": lambda p: write_xlsx(p, {"表": rows})}, plan)
     assert values(result) == {"T01": 5200}
     assert entry(result, "a.xlsx")["skipped_by_reason"]["合计"] == 1
+
+
+def test_an_instructions_sheet_with_an_example_row_is_not_the_submission(data, plan):
+    """填报说明 before the form, showing the header with an example value: the example was read as data."""
+    example = form([line("T01", 1234.5, narrative="示例：按实际填写")], unit=None, quarter=None, notes=False)
+    rows = form([line("T01", 66)])
+    result = ingest(data, {"a.xlsx": lambda p: write_xlsx(p, {"填报说明（示例）": example, "进展填报表": rows})}, plan)
+    assert values(result) == {"T01": 66}
+    e = entry(result, "a.xlsx")
+    assert e["sheet"] == "进展填报表" and any("填报说明（示例）" in w for w in e["warnings"])
+
+
+def test_an_untouched_template_sheet_before_the_filled_copy_is_passed_over(data, plan):
+    """A blank copy of the template first, the filled copy second: the file was rejected as empty."""
+    blank = form([line("T01", None, name="农村产品网络销售额新增", measure="万元"),
+                  line("T02", None, measure="个")])
+    filled = form([line("T01", 5200), line("T02", 4)])
+    result = ingest(data, {"a.xlsx": lambda p: write_xlsx(p, {"Sheet1": blank, "Sheet2": filled})}, plan)
+    assert values(result) == {"T01": 5200, "T02": 4}
+    assert entry(result, "a.xlsx")["sheet"] == "Sheet2"

@@ -434,27 +434,44 @@ def _has_rows_below(table: Table) -> bool:
     return any(_non_empty(row) and not is_note(row) for row in table.sheet.rows[table.header_end + 1:])
 
 
+_INSTRUCTIONS_RE = re.compile(r"说明|示例|样例|范例|样表|填表|须知|instruction|example|sample|readme", re.I)
+_FILLED_FIELDS = ("value", "status", "denominator", *TEXT_FIELDS)
+
+
+def _has_filled_rows(table: Table) -> bool:
+    """Rows under the header with something a unit fills in (not only the template's codes and names)."""
+    cols = [table.columns[f] for f in _FILLED_FIELDS if f in table.columns]
+    return any(not is_note(row) and any(not V.is_blank(_cell(row, c)) for c in cols)
+               for row in table.sheet.rows[table.header_end + 1:])
+
+
 def find_table(sheets: list[Sheet]) -> Table:
-    """The first sheet whose header row matches, visible sheets first (a hidden sheet holds drop-down
-    lists), and among those the first with rows under its header (an instructions sheet may show the
-    header alone); a header with nothing under it only if no sheet has more."""
-    empty: Table | None = None
-    for sheet in [s for s in sheets if s.visible] + [s for s in sheets if not s.visible]:
-        table = _table_in(sheet)
-        if table is None:
-            continue
-        if _has_rows_below(table):
-            return table
-        empty = empty or table
-    if empty is not None:
-        return empty
-    raise FileRejected("没有找到填报表的表头：需要“指标代码”（或“指标名称”）以及“累计完成值”（或“进展状态”）列")
+    """The first sheet whose header row matches (submissions.md), visible sheets first (a hidden sheet
+    holds drop-down lists). Where several sheets match, the table a unit filled in wins over the
+    furniture around it, in this order:
+      1. the first sheet with filled rows that is not an instructions sheet by its name (填报说明,
+         示例 …: an instructions sheet may show the header with an example row);
+      2. the first with filled rows (an untouched copy of the template before the filled one is
+         not the submission);
+      3. the first with rows under its header (only the template's codes and names);
+      4. the first header with nothing under it.
+    """
+    tables = [t for t in (_table_in(s) for s in [s for s in sheets if s.visible] + [s for s in sheets if not s.visible])
+              if t is not None]
+    if not tables:
+        raise FileRejected("没有找到填报表的表头：需要“指标代码”（或“指标名称”）以及“累计完成值”（或“进展状态”）列")
+    filled = [t for t in tables if _has_rows_below(t) and _has_filled_rows(t)]
+    for candidates in ([t for t in filled if not _INSTRUCTIONS_RE.search(t.sheet.name)], filled,
+                       [t for t in tables if _has_rows_below(t)], tables):
+        if candidates:
+            return candidates[0]
+    raise AssertionError("unreachable")
 
 
 def other_tables(sheets: list[Sheet], chosen: Table) -> list[Table]:
     """Further sheets that also hold a filled table: not read (one table per file), but never unseen."""
     others = (_table_in(sheet) for sheet in sheets if sheet.visible and sheet is not chosen.sheet)
-    return [t for t in others if t is not None and _has_rows_below(t)]
+    return [t for t in others if t is not None and _has_rows_below(t) and _has_filled_rows(t)]
 
 
 def classify_rows(table: Table) -> dict[int, str]:
