@@ -118,7 +118,9 @@ def bench_district(data: Path, reports: Path, quarter: str = QUARTER, warm: bool
 
 def _timed_command(args: list[str], cwd: Path) -> float:
     t0 = time.perf_counter()
-    subprocess.run(args, check=True, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = subprocess.run(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(args)} exited with {done.returncode}:\n{done.stderr}")
     return round(time.perf_counter() - t0, 2)
 
 

@@ -320,7 +320,52 @@ def test_values_read_but_not_used_are_named_in_the_log(data, plan):
     assert values(result) == {"T02": 4, "T03A": 2}
     warnings = entry(result, "a.xlsx")["warnings"]
     assert any(w.startswith("第5行") and "基数“25”未读取" in w for w in warnings), warnings
-    assert any(w.startswith("第6行") and "第M列" in w and "推进中" in w for w in warnings), warnings
+    assert any(w.startswith("第M列没有表头，第6行") and "推进中" in w for w in warnings), warnings
+
+
+def test_a_column_without_header_is_one_warning_not_one_per_row(data, plan):
+    rows = form([line("T01", 5), line("T02", 4), line("T03A", 2)])
+    for r in rows[4:7]:
+        r.append("备注")
+    warnings = entry(ingest(data, {"a.xlsx": lambda p: write_xlsx(p, {"表": rows})}, plan), "a.xlsx")["warnings"]
+    assert [w for w in warnings if "没有表头" in w] == ["第M列没有表头，第5、6、7行在该列的内容（如“备注”）未读取"]
+
+
+def test_a_total_row_with_a_dash_for_its_name_is_still_a_total(data, plan):
+    rows = form([line("T01", 5), ["合计", "/", "—", None, None, 5]])
+    result = ingest(data, {"a.xlsx": lambda p: write_xlsx(p, {"表": rows})}, plan)
+    assert values(result) == {"T01": 5} and result.rejects.empty
+    assert entry(result, "a.xlsx")["skipped_by_reason"]["合计"] == 1
+
+
+def test_words_for_an_indicator_the_unit_does_not_report_are_a_not_reporter_reject(data, plan):
+    rows = form([line("T01", 5), line("T13A", None, narrative="不涉及")])
+    result = ingest(data, {"a.xlsx": lambda p: write_xlsx(p, {"表": rows})}, plan)
+    assert "该单位不是此指标的填报单位" in reason_of(result, 6)
+
+
+def test_a_hidden_list_sheet_never_beats_the_visible_form(data, plan):
+    """Hidden drop-down lists with 指标代码/进展状态 columns were read as the unit's statuses when the
+    visible form was untouched."""
+    import openpyxl
+
+    def write(path):
+        book = openpyxl.Workbook()
+        form_sheet = book.active
+        form_sheet.title = "进展填报表"
+        for row in form([line("T01", None, name="农村产品网络销售额新增", measure="万元")]):
+            form_sheet.append(row)
+        lists = book.create_sheet("lists")
+        for row in [["指标代码", "指标名称", "进展状态"], ["T01", "农村产品网络销售额新增", "未启动"],
+                    ["T08", "推广模式", "已完成"]]:
+            lists.append(row)
+        lists.sheet_state = "hidden"
+        book.save(path)
+
+    result = ingest(data, {"符离镇_2019Q4.xlsx": write}, plan)
+    assert result.submissions.empty
+    e = entry(result, "符离镇_2019Q4.xlsx")
+    assert e["status"] == "rejected" and "没有填写任何数据" in e["reason"]
 
 
 def test_a_total_word_in_the_number_column_does_not_hide_a_data_row(data, plan):

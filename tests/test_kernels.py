@@ -24,6 +24,7 @@ def _notebook(path):
         new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
         new_code_cell(f"import sys\nprint({PROBE!r} in sys.modules, sorted(n for n in dir() if not n.startswith('_')))"),
         new_code_cell("from helpers import quarters\nprint(quarters.validate('2019q4'))"),
+        new_code_cell("print(get_ipython().history_manager.hist_file)"),
     ])
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
     nbformat.write(nb, str(path))
@@ -83,8 +84,9 @@ def test_a_warm_kernel_runs_the_notebook_as_a_cold_one_would(tmp_path):
         probe = nb.cells[1].outputs[0]["text"]
         assert probe.startswith("True [") and "'x'" in probe
         assert "MODULES" not in probe and "'importlib'" not in probe and "'m'" not in probe
-        assert [c.execution_count for c in nb.cells if c.cell_type == "code"] == [1, 2, 3]
+        assert [c.execution_count for c in nb.cells if c.cell_type == "code"] == [1, 2, 3, 4]
         assert nb.cells[2].outputs[0]["text"] == "2019Q4\n"
+        assert nb.cells[3].outputs[0]["text"] == ":memory:\n"  # the analyst's IPython history stays untouched
     assert cold.cells[1].outputs[0]["text"].startswith("False [")
     # apart from that probe, the executed notebooks are the same
     assert outputs(warm[0])[2:] == outputs(cold)[2:]
@@ -102,3 +104,31 @@ def test_kernels_never_taken_are_shut_down(tmp_path):
         kms = [k.km for k in pool._kernels.values()]
         assert len(kms) == 2 and all(km.has_kernel for km in kms)
     assert all(not km.has_kernel for km in kms)
+
+
+@pytest.mark.slow
+def test_a_kernel_that_dies_while_warming_is_given_up_quickly(tmp_path):
+    """It used to be handed to papermill after a 120 s wait; now take() returns None (papermill then
+    starts its own kernel and names the failing cell) within seconds, and nothing is left running."""
+    import time
+
+    (tmp_path / "yq_dies_on_import.py").write_text("import os\nos._exit(1)\n", encoding="utf-8")
+    nb = new_notebook(cells=[new_code_cell("import yq_dies_on_import")])
+    nbformat.write(nb, str(tmp_path / "dies.ipynb"))
+    with kernels.WarmKernels([tmp_path / "dies.ipynb"], cwd=tmp_path, ahead=0) as pool:
+        t0 = time.monotonic()
+        assert pool.take(0) is None
+        assert time.monotonic() - t0 < 30
+        km = pool._kernels[0].km
+    assert not km.has_kernel
+
+
+@pytest.mark.slow
+def test_a_kernel_whose_start_fails_halfway_is_shut_down(tmp_path):
+    pool = kernels.WarmKernels([tmp_path / "missing.ipynb"], cwd=tmp_path)
+    with pytest.raises(FileNotFoundError):
+        pool.start(0)
+    km = pool._kernels[0].km
+    assert km.has_kernel
+    pool.close()
+    assert not km.has_kernel

@@ -75,3 +75,32 @@ def test_history_is_what_was_processed_and_a_run_refuses_processed_data_without_
     with pytest.raises(pipeline.RunError, match="没有对应的原始报送文件夹"):
         pipeline.run_quarter("2020Q1", data_dir=tmp_path, reports_dir=tmp_path / "reports", progress=None)
     assert not (tmp_path / "reports").exists() or not any((tmp_path / "reports").iterdir())
+
+
+@pytest.mark.slow
+def test_a_failing_notebook_names_its_cell_and_where_it_was_kept_and_leaves_no_kernel(tmp_path, monkeypatch):
+    import subprocess
+
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    project = tmp_path / "project"
+    (project / "notebooks").mkdir(parents=True)
+    for name in pipeline.NOTEBOOKS:
+        cells = [new_code_cell('quarter = ""\ndata_dir = ""\nas_of = ""\noutput_dir = ""', metadata={"tags": ["parameters"]})]
+        if name.startswith("02"):
+            cells.append(new_code_cell("raise ValueError('第二步坏了')"))
+        nb = new_notebook(cells=cells)
+        nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+        nbformat.write(nb, str(project / "notebooks" / name))
+    monkeypatch.setattr(pipeline, "PROJECT_ROOT", project)
+    data = tmp_path / "data"
+    (data / "raw" / "2019Q4").mkdir(parents=True)
+    with pytest.raises(pipeline.RunError) as caught:
+        pipeline.run_quarter("2019Q4", data_dir=data, reports_dir=tmp_path / "reports", progress=None)
+    message = str(caught.value)
+    failed = tmp_path / "reports" / ".2019Q4.failed" / "notebooks" / "02_evaluate.ipynb"
+    assert "02_evaluate.ipynb 第 3 个单元格" in message  # [3]: after papermill's injected parameters cell and "第二步坏了" in message
+    assert str(failed) in message and failed.exists()
+    kernels_left = subprocess.run(["pgrep", "-f", "ipykernel_launcher"], capture_output=True, text=True).stdout
+    assert kernels_left.strip() == ""

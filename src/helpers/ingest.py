@@ -271,6 +271,7 @@ def parse_file(outcome: FileOutcome, sheets: list[Sheet], quarter: str, plan: Pl
     entry["reported_on"], warning = resolve_date(meta["reported_on"])
     if warning:
         entry["warnings"].append(warning)
+    stray: dict[int, list[tuple[int, str]]] = {}  # column without a header → (row, text) of data rows
     for index, kind in kinds.items():
         if kind != "data":
             outcome.skipped[kind] += 1
@@ -286,25 +287,28 @@ def parse_file(outcome: FileOutcome, sheets: list[Sheet], quarter: str, plan: Pl
         if row is None:
             outcome.skipped[SKIP_EMPTY] += 1
             continue
-        notes = row.pop("notes") + _outside_header(table, index)
-        entry["warnings"] += [f"第{index + 1}行：{note}" for note in notes]
+        entry["warnings"] += [f"第{index + 1}行：{note}" for note in row.pop("notes")]
+        for col, cell in _outside_header(table, index):
+            stray.setdefault(col, []).append((index + 1, V.cell_text(cell)))
         row.update(quarter=quarter, unit=entry["unit"], reported_on=entry["reported_on"], source_file=where[0],
                    source_sheet=where[1], source_row=where[2])
         outcome.accepted.append(row)
+    for col, cells in sorted(stray.items()):  # one warning per column, not one per row
+        rows = "、".join(str(r) for r, _ in cells[:5]) + ("等" if len(cells) > 5 else "")
+        entry["warnings"].append(f"第{_column_letter(col)}列没有表头，第{rows}行在该列的内容（如“{cells[0][1]}”）未读取")
     if not outcome.accepted and not outcome.rejects:  # the unit sent a form with nothing in it
         if "data" not in kinds.values():
             raise FileRejected("表格只有表头，没有任何数据行")
         raise FileRejected(f"表格中没有填写任何数据：{outcome.skipped[SKIP_EMPTY]} 行的累计完成值、基数和进展状态均为空")
 
 
-def _outside_header(table: Table, index: int) -> list[str]:
-    """Cells of a data row in columns with no header at all (a row shifted right, a value typed past
-    the last column): not read, and said so."""
+def _outside_header(table: Table, index: int) -> list[tuple[int, object]]:
+    """(column, cell) of a data row in columns with no header at all (a row shifted right, a value
+    typed past the last column): not read, and said so in the log."""
     headed = {col for r in table.sheet.rows[table.header: table.header_end + 1]
               for col, cell in enumerate(r) if not V.is_blank(cell)}
-    stray = [(col, cell) for col, cell in enumerate(table.sheet.rows[index])
-             if col not in headed and not V.is_blank(cell)]
-    return [f"第{_column_letter(col)}列没有表头，其内容“{V.cell_text(cell)}”未读取" for col, cell in stray]
+    return [(col, cell) for col, cell in enumerate(table.sheet.rows[index])
+            if col not in headed and not V.is_blank(cell)]
 
 
 def _column_letter(col: int) -> str:
@@ -446,8 +450,8 @@ def _has_filled_rows(table: Table) -> bool:
 
 
 def find_table(sheets: list[Sheet]) -> Table:
-    """The first sheet whose header row matches (submissions.md), visible sheets first (a hidden sheet
-    holds drop-down lists). Where several sheets match, the table a unit filled in wins over the
+    """The first sheet whose header row matches (submissions.md); a hidden sheet only if no visible one
+    has a header (hidden sheets hold drop-down lists). Where several sheets match, the table a unit filled in wins over the
     furniture around it, in this order:
       1. the first sheet with filled rows that is not an instructions sheet by its name (填报说明,
          示例 …: an instructions sheet may show the header with an example row);
@@ -456,8 +460,9 @@ def find_table(sheets: list[Sheet]) -> Table:
       3. the first with rows under its header (only the template's codes and names);
       4. the first header with nothing under it.
     """
-    tables = [t for t in (_table_in(s) for s in [s for s in sheets if s.visible] + [s for s in sheets if not s.visible])
-              if t is not None]
+    tables = [t for t in (_table_in(s) for s in sheets if s.visible) if t is not None]
+    if not tables:  # a hidden sheet only when no visible one has a header: hidden sheets hold drop-down lists
+        tables = [t for t in (_table_in(s) for s in sheets if not s.visible) if t is not None]
     if not tables:
         raise FileRejected("没有找到填报表的表头：需要“指标代码”（或“指标名称”）以及“累计完成值”（或“进展状态”）列")
     filled = [t for t in tables if _has_rows_below(t) and _has_filled_rows(t)]
@@ -508,7 +513,7 @@ def is_total(row: Row, columns: dict[str, int]) -> bool:
             cell = _cell(row, columns[fld])
             if isinstance(cell, str) and _TOTAL_RE.match(_BRACKETS_RE.sub("", V.clean_text(cell)).rstrip(":：")):
                 found = True
-            elif fld in ("code", "name") and not V.is_blank(cell):
+            elif fld in ("code", "name") and re.search(r"\w", V.cell_text(cell)):  # "/" or "—" is no indicator
                 return False
     return found
 
@@ -706,6 +711,8 @@ def parse_row(cells: dict[str, object], unit: str, plan: Plan) -> dict | None:
             return None  # an untouched (template) row
         ind = identify(cells, plan)
         words = "；".join(f"{LABELS[f]}={t}" for f, t in texts.items() if t)
+        if ind is not None and unit not in ind.reporters:
+            raise RowReject(f"{NOT_REPORTER}：{unit} 不填报 {ind.code}（{ind.name}）", ind.code, words)
         raise RowReject("累计完成值和进展状态均为空，只填写了文字说明：该指标按未报送处理，请补填累计完成值"
                         "（没有发生填 0）或进展状态", ind.code if ind else "", words)
     ind = identify(cells, plan)

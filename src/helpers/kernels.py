@@ -76,12 +76,16 @@ class WarmKernel:
     error: BaseException | None = field(default=None, repr=False)
 
     def wait(self, timeout: float = READY_TIMEOUT) -> None:
-        """Block until the kernel is ready and its imports are done (or failed: the notebook will say)."""
+        """Block until the kernel is ready and its imports are done, or the warm-up gave up."""
         if self.thread is not None:
             self.thread.join(timeout)
-            self.thread = None
+            if not self.thread.is_alive():
+                self.thread = None
 
     def _warm(self) -> None:
+        import queue
+        import time
+
         from jupyter_client import BlockingKernelClient
 
         kc = BlockingKernelClient()
@@ -91,11 +95,18 @@ class WarmKernel:
             kc.wait_for_ready(timeout=READY_TIMEOUT)
             msg_id = kc.execute(warm_code(self.modules), silent=True, store_history=False,
                                 allow_stdin=False)
-            while True:
-                reply = kc.get_shell_msg(timeout=READY_TIMEOUT)
+            deadline = time.monotonic() + READY_TIMEOUT
+            while time.monotonic() < deadline:
+                try:
+                    reply = kc.get_shell_msg(timeout=0.5)
+                except queue.Empty:
+                    if not kc.is_alive():  # the heartbeat stopped: the kernel died while importing
+                        raise RuntimeError("内核在预热时退出") from None
+                    continue
                 if reply["parent_header"].get("msg_id") == msg_id:
-                    break
-        except BaseException as exc:  # noqa: BLE001 - a cold kernel is still a kernel; papermill will report
+                    return
+            raise TimeoutError(f"内核预热超过 {READY_TIMEOUT} 秒")
+        except BaseException as exc:  # noqa: BLE001 - WarmKernels.take() falls back to a cold kernel
             self.error = exc
         finally:
             kc.stop_channels()
@@ -117,7 +128,6 @@ class WarmKernels:
         self.kernel_name = kernel_name
         self.ahead = max(0, ahead)
         self._kernels: dict[int, WarmKernel] = {}
-        self._taken: set[int] = set()
 
     def __enter__(self) -> WarmKernels:
         return self
@@ -133,33 +143,47 @@ class WarmKernels:
         from jupyter_core.utils import run_sync
 
         km = AsyncKernelManager(kernel_name=self.kernel_name)
-        run_sync(km.start_kernel)(cwd=str(self.cwd))
-        kernel = WarmKernel(self.notebooks[i], km, imported_modules(self.notebooks[i]))
+        kernel = WarmKernel(self.notebooks[i], km, [])
+        self._kernels[i] = kernel  # from here on close() shuts it down, whatever fails next
+        # an in-memory history, as nbclient gives the kernels it starts itself: a notebook's cells
+        # must not land in the analyst's ~/.ipython history, and three kernels must not share its file
+        run_sync(km.start_kernel)(cwd=str(self.cwd), extra_arguments=["--HistoryManager.hist_file=:memory:"])
+        kernel.modules = imported_modules(self.notebooks[i])
         kernel.thread = threading.Thread(target=kernel._warm, name=f"warm-{i}", daemon=True)
         kernel.thread.start()
-        self._kernels[i] = kernel
 
-    def take(self, i: int) -> WarmKernel:
-        """Kernel i, ready and warm; starts the kernels of the next `ahead` notebooks meanwhile."""
+    def take(self, i: int) -> WarmKernel | None:
+        """Kernel i, ready and warm, or None when its warm-up failed (the kernel died or hung): the
+        caller then lets papermill start a kernel of its own, which reports any error at its cell.
+        Starts the kernels of the next `ahead` notebooks meanwhile."""
+        from jupyter_core.utils import run_sync
+
         for j in range(i, i + self.ahead + 1):
             self.start(j)
         kernel = self._kernels[i]
         kernel.wait()
-        self._taken.add(i)
+        if kernel.thread is not None or kernel.error is not None or not run_sync(kernel.km.is_alive)():
+            self._shutdown(kernel)
+            return None
         return kernel
 
     def close(self) -> None:
+        """Shut down every kernel still running: never taken, or taken but not (yet) run by the engine,
+        whose own clean-up covers the normal path."""
+        for kernel in self._kernels.values():
+            kernel.wait(timeout=10)
+            self._shutdown(kernel)
+        self._kernels.clear()
+
+    @staticmethod
+    def _shutdown(kernel: WarmKernel) -> None:
         from jupyter_core.utils import run_sync
 
-        for i, kernel in self._kernels.items():
-            if i in self._taken:
-                continue  # the engine shut it down with its client
-            kernel.wait(timeout=10)
-            try:
+        try:
+            if kernel.km.has_kernel:
                 run_sync(kernel.km.shutdown_kernel)(now=True)
-            except Exception:  # noqa: BLE001 - already gone
-                pass
-        self._kernels.clear()
+        except Exception:  # noqa: BLE001 - already gone
+            pass
 
 
 def _register_engine() -> None:

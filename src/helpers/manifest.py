@@ -29,7 +29,7 @@ from pathlib import Path
 
 from . import quarters
 from .outputs import write_json
-from .paths import PROJECT_ROOT, reference_dir
+from .paths import PROJECT_ROOT, readable_name, reference_dir
 
 SCHEMA_VERSION = 1
 
@@ -58,7 +58,10 @@ def sha256_file(path: Path) -> str:
 
 
 def file_record(path: Path, name: str) -> dict:
-    return {"path": name, "size": path.stat().st_size, "sha256": sha256_file(path)}
+    record = {"path": name, "size": path.stat().st_size, "sha256": sha256_file(path)}
+    if readable_name(name) != name:  # bytes that are not UTF-8: "path" keeps them (escaped) for matching,
+        record["name"] = readable_name(name)  # "name" is what the report's file table shows
+    return record
 
 
 def _visible_files(folder: Path) -> list[Path]:

@@ -171,12 +171,14 @@ def run_quarter(quarter: str, as_of: dt.date | None = None, data_dir: str | Path
         manifest.write_manifest(record, staging / "manifest.json")
         final = reports / quarter
         _swap(staging, final, progress)
-    except BaseException:
+    except BaseException as exc:
         failed = reports / f".{quarter}.failed"
         shutil.rmtree(failed, ignore_errors=True)
         if staging.exists():
             os.replace(staging, failed)
         _say(progress, f"运行失败：上一次的报告（如有）保持不变；本次的中间结果在 {failed}")
+        if isinstance(exc, RunError):  # its message names the executed notebook, which has just moved
+            raise RunError(str(exc).replace(str(staging), str(failed))) from None
         raise
     seconds["total"] = time.perf_counter() - t0
     result = RunResult(quarter, as_of, final, final / html.name, final / pdf.name,
