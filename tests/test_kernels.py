@@ -69,7 +69,7 @@ def test_a_warm_kernel_runs_the_notebook_as_a_cold_one_would(tmp_path):
         for i in range(2):
             out = tmp_path / f"warm_{i}.ipynb"
             pm.execute_notebook(str(source), str(out), kernel_name="python3", progress_bar=False, cwd=str(tmp_path),
-                                engine_name=kernels.ENGINE, warm_kernel=pool.take(i))
+                                engine_name=kernels.register_engine(), warm_kernel=pool.take(i))
             warm.append(nbformat.read(str(out), as_version=4))
         kms = [k.km for k in pool._kernels.values()]
     cold_path = tmp_path / "cold.ipynb"

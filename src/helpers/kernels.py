@@ -19,17 +19,18 @@ A module that fails to import is skipped quietly: the notebook's own cell report
 from __future__ import annotations
 
 import ast
+import json
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-
+# Nothing heavy at import: `yqeval run` starts its first kernel before it imports nbformat and
+# papermill (≈3 s from a fresh process), so that the two overlap.
 ENGINE = "yqeval-warm"
 READY_TIMEOUT = 120  # seconds to wait for a kernel to start and finish importing
 
 
-def imported_modules(nb: nbformat.NotebookNode | str | Path) -> list[str]:
+def imported_modules(nb: dict | str | Path) -> list[str]:
     """Absolute module names the notebook's code cells import, in order of first appearance.
 
     `import a.b as c` gives "a.b"; `from a.b import c` gives "a.b" and "a.b.c", since c may be a
@@ -37,14 +38,15 @@ def imported_modules(nb: nbformat.NotebookNode | str | Path) -> list[str]:
     name, the warm-up's attempt to import "a.b.c" fails quietly. Relative and star imports, and
     cells that are not plain Python (magics), are skipped.
     """
-    if not isinstance(nb, nbformat.NotebookNode):
-        nb = nbformat.read(str(nb), as_version=4)
+    if not isinstance(nb, dict):  # a path: the .ipynb JSON (nbformat 4), read without nbformat
+        nb = json.loads(Path(nb).read_text(encoding="utf-8"))
     seen: dict[str, None] = {}
-    for cell in nb.cells:
-        if cell.cell_type != "code":
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
             continue
+        source = cell.get("source", "")
         try:
-            tree = ast.parse(cell.source)
+            tree = ast.parse("".join(source) if isinstance(source, list) else source)
         except SyntaxError:
             continue
         for node in ast.walk(tree):
@@ -117,7 +119,7 @@ class WarmKernels:
 
         with WarmKernels(paths, cwd=...) as kernels:
             for i, path in enumerate(paths):
-                papermill.execute_notebook(path, out, engine_name=ENGINE, warm_kernel=kernels.take(i), ...)
+                papermill.execute_notebook(path, out, engine_name=register_engine(), warm_kernel=kernels.take(i), ...)
 
     Kernels that were started but never taken (a notebook failed) are shut down on exit.
     """
@@ -186,6 +188,18 @@ class WarmKernels:
             pass
 
 
+_REGISTERED = False
+
+
+def register_engine() -> str:
+    """Register the "yqeval-warm" papermill engine (once); returns its name for engine_name=."""
+    global _REGISTERED
+    if not _REGISTERED:
+        _register_engine()
+        _REGISTERED = True
+    return ENGINE
+
+
 def _register_engine() -> None:
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
@@ -210,6 +224,3 @@ def _register_engine() -> None:
             return PapermillNotebookClient(nb_man, **final).execute(cleanup_kc=True)
 
     papermill_engines.register(ENGINE, WarmEngine)
-
-
-_register_engine()

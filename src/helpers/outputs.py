@@ -6,8 +6,10 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where a frame is read: `yqeval run` imports this module before
+    import pandas as pd  # it starts its kernels, and pandas costs half a second there
 
 
 def write_csv(df: pd.DataFrame, path: str | Path, columns: list[str] | None = None) -> Path:
@@ -65,6 +67,8 @@ def read_csv(path: str | Path, numeric: list[str] | tuple[str, ...] = (), **kwar
 
     Columns named in numeric become floats, an empty cell becoming NaN (missing, never 0).
     """
+    import pandas as pd
+
     df = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False, **kwargs)
     for col in numeric:
         if col in df:

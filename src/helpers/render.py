@@ -143,24 +143,18 @@ def _export_body(nb: nbformat.NotebookNode) -> str:
     return body
 
 
-def warm_up() -> threading.Thread:
-    """Load what rendering needs (nbconvert's templates, WeasyPrint, fontconfig and the CJK fonts)
-    in a background thread, so that it happens while the notebooks execute, not after.
+def warm_up() -> None:
+    """Load what rendering needs (nbconvert's templates, WeasyPrint, fontconfig and the CJK fonts) by
+    rendering a throw-away one-line report; nothing is written.
 
-    `yqeval run` starts this first and joins it before rendering: the parent process only waits on
-    its kernels meanwhile. The warm-up renders a throw-away one-line report; nothing is written.
+    `yqeval run` calls this in a background thread while the notebooks execute (the parent process
+    only waits on its kernels meanwhile), so the loading is not paid after them.
     """
-
-    def work() -> None:
-        try:
-            nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("预热")])
-            pdf_bytes(notebook_to_html(nb, "预热"))
-        except Exception:  # noqa: BLE001 - the real render will raise the same error where it is read
-            pass
-
-    thread = threading.Thread(target=work, name="render-warm-up", daemon=True)
-    thread.start()
-    return thread
+    try:
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("预热")])
+        pdf_bytes(notebook_to_html(nb, "预热"))
+    except Exception:  # noqa: BLE001 - the real render will raise the same error where it is read
+        pass
 
 
 def _postprocess(body: str) -> str:
