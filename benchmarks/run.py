@@ -9,7 +9,7 @@
     ways, each `--repeat` times (median; floor and run alternate, as the machine's load drifts):
     in this process after its one-time imports (WeasyPrint, papermill) are paid, so neither side is
     charged for them; and as commands, `yqeval run` against the floor run as a script
-    (`--floor-only`), each in a fresh interpreter. The in-process run is also timed once with cold
+    (benchmarks/floor.py, which imports only what the floor uses), each in a fresh interpreter. The in-process run is also timed once with cold
     kernels (`run_quarter(warm=False)`), to show what `helpers.kernels` saves.
 (b) every unit's scorecard against one district report (target ≤ 3×), with a pool of 2 and serially;
 (c) ingest of 1,000 submission files (benchmarks/bench_ingest.py), files per second;
@@ -42,6 +42,7 @@ sys.path.insert(0, str(HERE))
 
 import bench_ingest  # noqa: E402
 import synth_province  # noqa: E402
+from floor import EMPTY_PAGE, bench_floor, empty_notebook  # noqa: E402, F401  (bench_floor: used below)
 
 from helpers.paths import PROJECT_ROOT  # noqa: E402
 
@@ -50,41 +51,9 @@ FULL = {"repeat": 3, "floor_notebooks": 3, "cards": None, "ingest_files": 1000, 
         "quarters": 8, "ingest_sample": 120, "district": True}
 SMALL = {"repeat": 1, "floor_notebooks": 1, "cards": ["符离镇", "区商务局"], "ingest_files": 10, "units": 40, "counties": 3,
          "quarters": 2, "ingest_sample": 4, "district": False}
-EMPTY_PAGE = ("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><style>{css}</style></head>"
-              "<body><main class=\"report\"><h2>一页</h2><p>这是一页用于测量渲染下限的中文文字。</p></main>"
-              "<div id=\"report-end\"></div></body></html>")
 
 
 # ---------------------------------------------------------------- (a) the district report and its floor
-
-
-def empty_notebook(path: Path) -> Path:
-    import nbformat
-    from nbformat.v4 import new_code_cell, new_notebook
-
-    nb = new_notebook(cells=[new_code_cell("", metadata={"tags": ["parameters"]})])
-    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
-    nbformat.write(nb, str(path))
-    return path
-
-
-def bench_floor(workdir: Path, n_notebooks: int = 3) -> dict:
-    """n papermill executions of an empty notebook in this process, plus one one-page HTML→PDF."""
-    import papermill as pm
-
-    from helpers import render
-
-    workdir.mkdir(parents=True, exist_ok=True)
-    source = empty_notebook(workdir / "empty.ipynb")
-    t0 = time.perf_counter()
-    for i in range(n_notebooks):
-        pm.execute_notebook(str(source), str(workdir / f"empty_{i}.ipynb"), kernel_name="python3",
-                            progress_bar=False, cwd=str(workdir))
-    t1 = time.perf_counter()
-    render.html_to_pdf(EMPTY_PAGE.format(css=render.report_css()), workdir / "one_page.pdf")
-    t2 = time.perf_counter()
-    return {"notebooks": n_notebooks, "papermill_s": round(t1 - t0, 2), "pdf_s": round(t2 - t1, 2),
-            "seconds": round(t2 - t0, 2)}
 
 
 def warm_up_process(workdir: Path) -> None:
@@ -128,8 +97,8 @@ def bench_commands(data: Path, reports: Path, workdir: Path, n_notebooks: int, q
     """As an analyst types them: `yqeval run` against the floor run as a script, each in a fresh
     interpreter (both pay Python's start and their imports)."""
     yqeval = Path(sys.executable).with_name("yqeval")
-    floor = _timed_command([sys.executable, str(Path(__file__).resolve()), "--floor-only", str(n_notebooks),
-                            "--workdir", str(workdir / "floor_cmd")], cwd=PROJECT_ROOT)
+    floor = _timed_command([sys.executable, str(HERE / "floor.py"), str(n_notebooks), str(workdir / "floor_cmd")],
+                           cwd=PROJECT_ROOT)
     run = _timed_command([str(yqeval), "run", quarter, "--data", str(data), "--reports", str(reports)],
                          cwd=PROJECT_ROOT)
     return {"floor_s": floor, "run_s": run}
@@ -347,12 +316,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="(d) 只测模拟省，乡镇级单位数（如 15000 为十倍规模；县数按每县 15 个）")
     parser.add_argument("--repeat", type=int, default=None, help="(a) 重复次数，取中位数（默认 3；--small 为 1）")
     parser.add_argument("--scale-only", default=None, help=argparse.SUPPRESS)
-    parser.add_argument("--floor-only", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.floor_only:  # the floor as a command: bench_commands times this whole process
-        with tempfile.TemporaryDirectory(prefix="yqeval-floor-") as tmp:
-            print(json.dumps(bench_floor(Path(args.workdir or tmp), args.floor_only)))
-        return 0
     if args.scale_only:  # the child process of scale_in_subprocess
         size = json.loads(args.scale_only)
         result = bench_scale(Path(args.workdir), size["units"], size["counties"], size["quarters"],
