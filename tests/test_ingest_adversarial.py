@@ -393,3 +393,15 @@ def test_an_untouched_template_sheet_before_the_filled_copy_is_passed_over(data,
     result = ingest(data, {"a.xlsx": lambda p: write_xlsx(p, {"Sheet1": blank, "Sheet2": filled})}, plan)
     assert values(result) == {"T01": 5200, "T02": 4}
     assert entry(result, "a.xlsx")["sheet"] == "Sheet2"
+
+
+def test_a_corrupt_file_is_returned_to_the_unit_its_name_gives(data, plan):
+    """A file nothing could be read from had no unit in rejects.csv, so its sender read 未报送
+    rather than 文件被退回."""
+    result = ingest(data, {"符离镇_2019Q4.xlsx": lambda p: p.write_bytes(b"not a workbook at all"),
+                           "不知是谁.xlsx": lambda p: p.write_bytes(b"")}, plan)
+    assert entry(result, "符离镇_2019Q4.xlsx")["unit"] == "符离镇"
+    rejects = result.rejects.set_index("source_file")
+    assert rejects.loc["符离镇_2019Q4.xlsx", "unit"] == "符离镇"
+    assert rejects.loc["不知是谁.xlsx", "unit"] == ""
+    assert result.log["totals"]["units"] == []  # returned, not received

@@ -212,6 +212,14 @@ def ingest_file(path: Path, name: str, quarter: str, plan: Plan, max_bytes: int 
             raise FileRejected(f"无法读取文件：{exc.strerror or type(exc).__name__}") from None
         entry.update(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
         sheets = read_bytes(name, data, max_bytes)
+    except Exception as exc:  # nothing inside could be read (corrupt, encrypted, empty, not a table)
+        # the file name may still say who sent it: the unit then reads 文件被退回, not 未报送
+        entry["unit"] = _unit_named_by(name, plan)
+        _reject_file(outcome, quarter, str(exc) if isinstance(exc, FileRejected)
+                     else f"读取或解析时出错：{type(exc).__name__}: {exc}")
+        _count(outcome)
+        return outcome
+    try:
         parse_file(outcome, sheets, quarter, plan)
     except FileRejected as exc:
         _reject_file(outcome, quarter, str(exc))
@@ -219,6 +227,17 @@ def ingest_file(path: Path, name: str, quarter: str, plan: Plan, max_bytes: int 
         _reject_file(outcome, quarter, f"读取或解析时出错：{type(exc).__name__}: {exc}")
     _count(outcome)
     return outcome
+
+
+def _unit_named_by(name: str, plan: Plan) -> str:
+    """The registered unit a file's name gives ('符离镇_2019Q4.xlsx', '符离镇进展表.xlsx'), or ''."""
+    registry = plan.registry
+    from_name, _ = filename_parts(name)
+    unit = registry.resolve(from_name) if from_name else None
+    if unit is None:
+        found = registry.find_in(Path(name).stem)
+        unit = registry.resolve(found) if found else None
+    return unit.name if unit is not None else ""
 
 
 def _reject_file(outcome: FileOutcome, quarter: str, reason: str, raw_value: str = "") -> None:
