@@ -32,7 +32,19 @@ def test_numbers_percentages_and_missing():
     assert '<td class="num">1,234</td>' in out  # numeric text from a CSV read as str
     assert out.count("—") == 2
     assert '<th class="text" scope="col">unit</th>' in out and '<th class="num" scope="col">rate</th>' in out
-    assert out.startswith('<table class="report-table">') and "<thead>" in out and "<tbody>" in out
+    assert out.startswith('<table class="report-table short">') and "<thead>" in out and "<tbody>" in out
+
+
+def test_only_short_tables_are_kept_whole_on_one_page():
+    from helpers.tables import SHORT_ROWS
+
+    short = html_table(pd.DataFrame({"单位": ["符离镇"] * SHORT_ROWS}))
+    long = html_table(pd.DataFrame({"单位": ["符离镇"] * (SHORT_ROWS + 1)}))
+    assert short.startswith('<table class="report-table short">')
+    assert long.startswith('<table class="report-table">')
+    from helpers.layout import report_css
+
+    assert "table.short { break-inside: avoid; }" in report_css()
 
 
 def test_format_value():

@@ -72,6 +72,9 @@ def format_value(value: object, fmt: Format | None = None) -> str:
     return _escape(fmt.format(number))
 
 
+SHORT_ROWS = 12  # tables up to this many rows move whole to the next page rather than leave a stub
+
+
 def html_table(
     df: pd.DataFrame,
     columns: Mapping[str, str] | None = None,
@@ -107,7 +110,8 @@ def html_table(
     body = [[status_cell(v) if c == status_col else format_value(v, fmts[c]) for c, v in zip(columns, row, strict=True)]
             for row in df[list(columns)].itertuples(index=False, name=None)]
     widths = column_widths(columns, body, {c for c in columns if cls(c) != "text"}, widths)
-    out = [f'<table class="{html.escape(css_class)}">']
+    classes = css_class + (" short" if len(df) <= SHORT_ROWS else "")  # a short table is not split over pages
+    out = [f'<table class="{html.escape(classes)}">']
     if caption:
         out.append(f"<caption>{_escape(caption)}</caption>")
     out.append("<colgroup>")
