@@ -483,3 +483,10 @@ def test_a_missing_raw_folder_is_a_plain_error(tmp_path, plan):
 
 def test_col_layout_matches_header():
     assert HEADER[COL["累计完成值"]] == "累计完成值"
+
+
+def test_column_letters_and_column_index_are_inverses():
+    from helpers.readers import column_index, column_letters
+
+    assert [column_letters(i) for i in (0, 12, 25, 26, 701, 702)] == ["A", "M", "Z", "AA", "ZZ", "AAA"]
+    assert all(column_index(column_letters(i)) == i for i in range(800))

@@ -29,7 +29,7 @@ from . import values as V
 from .outputs import write_csv, write_json
 from .paths import processed_dir, raw_dir, readable_name, reference_dir
 from .quarters import find_quarter, parse_quarter
-from .readers import FileRejected, Row, Sheet, read_bytes
+from .readers import FileRejected, Row, Sheet, column_letters, read_bytes
 from .reference import Indicator, Plan, load_plan, nfkc
 
 SUBMISSION_COLUMNS = ["quarter", "unit", "indicator", "value", "denominator", "status", "approximate",
@@ -314,7 +314,7 @@ def parse_file(outcome: FileOutcome, sheets: list[Sheet], quarter: str, plan: Pl
         outcome.accepted.append(row)
     for col, cells in sorted(stray.items()):  # one warning per column, not one per row
         rows = "、".join(str(r) for r, _ in cells[:5]) + ("等" if len(cells) > 5 else "")
-        entry["warnings"].append(f"第{_column_letter(col)}列没有表头，第{rows}行在该列的内容（如“{cells[0][1]}”）未读取")
+        entry["warnings"].append(f"第{column_letters(col)}列没有表头，第{rows}行在该列的内容（如“{cells[0][1]}”）未读取")
     if not outcome.accepted and not outcome.rejects:  # the unit sent a form with nothing in it
         if "data" not in kinds.values():
             raise FileRejected("表格只有表头，没有任何数据行")
@@ -328,15 +328,6 @@ def _outside_header(table: Table, index: int) -> list[tuple[int, object]]:
               for col, cell in enumerate(r) if not V.is_blank(cell)}
     return [(col, cell) for col, cell in enumerate(table.sheet.rows[index])
             if col not in headed and not V.is_blank(cell)]
-
-
-def _column_letter(col: int) -> str:
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def _non_empty(row: Row) -> bool:

@@ -209,6 +209,16 @@ def column_index(letters: str) -> int:
     return n - 1
 
 
+def column_letters(index: int) -> str:
+    """0 → 'A', 26 → 'AA' (the inverse of column_index)."""
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
 # ---------------------------------------------------------------- CSV
 
 
