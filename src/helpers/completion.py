@@ -329,7 +329,10 @@ def credibility_flags(history: list[QuarterRates], plan: Plan) -> pd.DataFrame:
 
 
 @dataclass
-class Evaluation:
+class QuarterOutputs:
+    """What evaluating a quarter gives: the frames written as completion/scores/reporting/flags/trend.csv.
+    Evaluation holds them as computed; report.ReportData as read back from those files."""
+
     quarter: str
     as_of: dt.date
     completion: pd.DataFrame
@@ -337,6 +340,10 @@ class Evaluation:
     reporting: pd.DataFrame
     flags: pd.DataFrame
     trend: pd.DataFrame
+
+
+@dataclass
+class Evaluation(QuarterOutputs):
     cells: pd.DataFrame  # the current quarter's per-unit cells (values as reported), for reports
 
     def district(self) -> pd.DataFrame:

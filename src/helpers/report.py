@@ -27,6 +27,7 @@ from .completion import (
     OVERDUE,
     STATUSES,
     STRIVE_MISSED,
+    QuarterOutputs,
 )
 from .outputs import read_csv
 from .paths import processed_dir, raw_dir
@@ -39,14 +40,7 @@ SAMPLE_MARK = "示例数据"
 
 
 @dataclass
-class ReportData:
-    quarter: str
-    as_of: dt.date
-    completion: pd.DataFrame
-    scores: pd.DataFrame
-    reporting: pd.DataFrame
-    flags: pd.DataFrame
-    trend: pd.DataFrame
+class ReportData(QuarterOutputs):
     submissions: pd.DataFrame
     rejects: pd.DataFrame
     log: dict
