@@ -42,7 +42,7 @@ sys.path.insert(0, str(HERE))
 
 import bench_ingest  # noqa: E402
 import synth_province  # noqa: E402
-from floor import EMPTY_PAGE, bench_floor, empty_notebook  # noqa: E402, F401  (bench_floor: used below)
+from floor import EMPTY_PAGE, bench_floor, empty_notebook  # noqa: E402
 
 from helpers.paths import PROJECT_ROOT  # noqa: E402
 
