@@ -576,6 +576,9 @@ def evaluate_quarter(quarter: str, as_of: dt.date | None = None, data_dir: str |
     ev = evaluate(history, quarter, as_of, plan)
     if write:
         write_evaluation(ev, processed_dir(data_dir, quarter))
+        from .incentives import write_quarter  # 奖补资金测算 (docs/incentives.md); nothing without rules
+
+        write_quarter(history, quarter, ev.as_of, plan, processed_dir(data_dir, quarter))
     return ev
 
 

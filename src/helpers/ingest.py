@@ -693,7 +693,7 @@ def identify(cells: dict[str, object], plan: Plan) -> Indicator | None:
     """The indicator from 指标代码 (ｔ０１, t01 → T01), else from 指标名称; None if neither is given."""
     code, name = cells.get("code"), cells.get("name")
     if not V.is_blank(code):
-        ind = plan.indicators.get(indicator_code(code))
+        ind = plan.catalogue.get(indicator_code(code))
         if ind is None:
             raise RowReject(f"指标代码“{V.cell_text(code)}”不在指标目录中（T01…T17）", raw=V.cell_text(code))
         return ind
@@ -885,7 +885,7 @@ def settle_duplicates(outcomes: list[FileOutcome]) -> None:
 
 def _assemble(quarter: str, plan: Plan, outcomes: list[FileOutcome]) -> IngestResult:
     unit_order = {name: i for i, name in enumerate(plan.registry.units)}
-    code_order = {code: i for i, code in enumerate(plan.indicators)}
+    code_order = {code: i for i, code in enumerate(plan.catalogue)}
     accepted = [row for o in outcomes for row in o.accepted]
     accepted.sort(key=lambda r: (unit_order.get(r["unit"], len(unit_order)), code_order[r["indicator"]],
                                  r["source_file"], r["source_row"]))

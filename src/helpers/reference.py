@@ -189,6 +189,7 @@ class Indicator:
     denominator: str = ""
     note: str = ""
     unit_targets: dict[str, UnitTarget] = field(default_factory=dict)
+    basis: bool = False  # an optional basis of the reward rules, outside the annex tasks (docs/incentives.md)
 
     @property
     def is_numeric(self) -> bool:
@@ -210,10 +211,19 @@ class Plan:
     indicators: dict[str, Indicator]
     params: dict
     files: dict[str, Path]
+    # optional basis indicators (task 0, never scored) and the reward rules of incentives.csv: on the
+    # forms and read by ingest like any value; completion, scores and task tables see only `indicators`
+    basis: dict[str, Indicator] = field(default_factory=dict)
+    incentives: list = field(default_factory=list)
+
+    @functools.cached_property
+    def catalogue(self) -> dict[str, Indicator]:
+        """Every indicator a form may carry: the annex tasks' and the optional basis indicators."""
+        return {**self.indicators, **self.basis}
 
     def indicator_by_name(self, name: str) -> Indicator | None:
         key = nfkc(name).replace("\u201c", '"').replace("\u201d", '"')
-        for ind in self.indicators.values():
+        for ind in self.catalogue.values():
             if nfkc(ind.name).replace("\u201c", '"').replace("\u201d", '"') == key:
                 return ind
         return None
@@ -224,7 +234,7 @@ class Plan:
         return [name for name in self.registry.units if name in owed]
 
     def indicators_for(self, unit: str) -> list[Indicator]:
-        return [ind for ind in self.indicators.values() if unit in ind.reporters]
+        return [ind for ind in self.catalogue.values() if unit in ind.reporters]
 
     def led_tasks(self, unit: str) -> list[Task]:
         return [t for t in self.tasks.values() if unit in t.lead_units]
@@ -362,10 +372,13 @@ def load_indicators(ref: Path, registry: Registry, tasks: dict[int, Task]) -> di
     for line, row in _read_csv(ref / "indicators.csv", cols):
         where = f"indicators.csv 第{line}行"
         code = nfkc(row["code"]).upper()
-        if not re.fullmatch(r"T\d{2}[A-Z]?", code):
-            raise ReferenceDataError(f"{where}：指标代码“{row['code']}”应形如 T01 或 T03A")
         if code in raw:
             raise ReferenceDataError(f"{where}：指标代码“{code}”重复")
+        if not row["task"]:  # an optional basis indicator of the reward rules (docs/incentives.md)
+            raw[code] = _basis_indicator(registry, code, row, where)
+            continue
+        if not re.fullmatch(r"T\d{2}[A-Z]?", code):
+            raise ReferenceDataError(f"{where}：指标代码“{row['code']}”应形如 T01 或 T03A")
         try:
             task = int(row["task"])
         except ValueError:
@@ -384,13 +397,15 @@ def load_indicators(ref: Path, registry: Registry, tasks: dict[int, Task]) -> di
             district_target=_target(row["district_target"], where),
             deadline=_date(row["deadline"], where), reporters=reporters,
             reporters_text=row["reporters"], numerator=row["numerator"],
-            denominator=row["denominator"], note=row["note"], unit_targets={},
+            denominator=row["denominator"], note=row["note"], unit_targets={}, basis=False,
         )
     for line, row in _read_csv(ref / "unit_targets.csv", ["code", "units", "target", "strive"]):
         where = f"unit_targets.csv 第{line}行"
         code = nfkc(row["code"]).upper()
         if code not in raw:
             raise ReferenceDataError(f"{where}：指标代码“{row['code']}”不在指标目录中")
+        if raw[code]["basis"]:
+            raise ReferenceDataError(f"{where}：{code} 是奖补测算依据指标，不设目标")
         target = _target(row["target"], where)
         if target is None:
             raise ReferenceDataError(f"{where}：目标值为空")
@@ -404,6 +419,21 @@ def load_indicators(ref: Path, registry: Registry, tasks: dict[int, Task]) -> di
                 raise ReferenceDataError(f"{where}：{unit} 不是指标 {code} 的填报单位，不能设单位目标")
             raw[code]["unit_targets"][unit] = UnitTarget(target, row["strive"] == "是")
     return {code: Indicator(**values) for code, values in raw.items()}
+
+
+def _basis_indicator(registry: Registry, code: str, row: dict[str, str], where: str) -> dict:
+    """A row with no task: a number a reward rule counts (docs/incentives.md). No target, no status."""
+    if not re.fullmatch(r"[A-Z]{1,3}\d{2}[A-Z]?", code) or re.fullmatch(r"T\d{2}[A-Z]?", code):
+        raise ReferenceDataError(f"{where}：奖补测算依据指标的代码“{row['code']}”应形如 J01，且不同于任务指标的 T01")
+    if row["kind"] != "info" or nfkc(row["district_target"]):
+        raise ReferenceDataError(f"{where}：没有任务序号的指标 {code} 是奖补测算依据，类型应为 info，不设目标")
+    reporters = _expand(registry, row["reporters"], where)
+    if not reporters:
+        raise ReferenceDataError(f"{where}：指标 {code} 没有填报单位")
+    deadline = _date(row["deadline"], where) if row["deadline"] else None
+    return dict(code=code, task=0, name=row["name"], unit=row["unit"], kind="info", district_target=None,
+                deadline=deadline, reporters=reporters, reporters_text=row["reporters"], numerator="",
+                denominator="", note=row["note"], unit_targets={}, basis=True)
 
 
 def load_params(ref: Path) -> dict:
@@ -442,7 +472,13 @@ def _load_plan_cached(folder: str, _stamp: tuple) -> Plan:
     ref = Path(folder)
     registry = load_registry(ref)
     tasks = load_tasks(ref, registry)
-    indicators = load_indicators(ref, registry, tasks)
+    catalogue = load_indicators(ref, registry, tasks)
+    indicators = {c: i for c, i in catalogue.items() if not i.basis}
+    basis = {c: i for c, i in catalogue.items() if i.basis}
     params = load_params(ref)
     files = {p.name: p for p in sorted(ref.glob("*")) if p.suffix in (".csv", ".yaml")}
-    return Plan(registry, tasks, indicators, params, files)
+    plan = Plan(registry, tasks, indicators, params, files, basis=basis)
+    from .incentives import load_rules  # the reward rules name indicators: checked against this plan
+
+    plan.incentives = load_rules(ref, plan)
+    return plan

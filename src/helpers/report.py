@@ -359,3 +359,31 @@ def reporting_sentences(rs: dict) -> list[str]:
 
 def key_value_frame(items: dict) -> pd.DataFrame:
     return pd.DataFrame({"项目": list(items), "内容": [str(v) for v in items.values()]})
+
+
+# ---------------------------------------------------------------- 奖补资金测算（上限）
+
+
+INCENTIVES_TITLE = "奖补资金测算（上限）"
+
+
+def incentives_html(rd: ReportData, plan: Plan, data_dir: str | Path, number: str = "七") -> str:
+    """The section 奖补资金测算（上限） (docs/incentives.md), or "" for a plan without reward rules."""
+    from . import incentives
+    from .tables import html_table
+
+    frame = incentives.read(processed_dir(data_dir, rd.quarter))
+    if frame is None or not plan.incentives:
+        return ""
+    funds = incentives.funds_used(rd.completion, plan)
+    matrix = incentives.basis_matrix(frame, plan)
+    return "\n".join([
+        f"<h2>{html.escape(number)}、{INCENTIVES_TITLE}</h2>",
+        paragraphs_html(incentives.sentences(frame, plan, rd.as_of, funds)),
+        html_table(incentives.report_table(frame, plan), caption="按方案奖补标准测算的资金上限（不是资金安排决定）",
+                   widths={"条款": "11%", "方案原文": "39%", "测算依据": "17%", "标准": "11%", "测算上限": "11%",
+                           "本季度新增": "11%"}),
+        paragraphs_html([incentives.responsible_sentence(plan), incentives.basis_legend(plan)]),
+        html_table(matrix, caption="测算依据的报送单位（累计数；“未报”为该单位未报送，*为本季度未报、沿用上期）",
+                   numeric=[c for c in matrix.columns if c != "单位"]),
+    ])

@@ -166,6 +166,37 @@ PROGRESS = {
     "T16": "省级电子商务发展专项资金累计拨付使用{v}万元",
     "T17": "组织开展方案任务落实情况评估",
 }
+# The optional basis indicators of the reward rules (docs/incentives.md), drawn like NUMBERS. Most units
+# report them; the units in BASIS_LEFT_OUT send their forms without those rows: 区商务局 has no exporter
+# figure in 2019Q4 (a basis nobody reported), 解集乡 none in 2020Q1 (its 2019Q4 values are carried).
+BASIS_NUMBERS: dict[str, tuple] = {
+    "J01": ([0, 1, 1, 2, 3], [0, 1, 1, 2]),  # 网点 with ≥ 5万元 uplink sales
+    "J02": ([0], [0]),  # 省级示范村 among T03A: the named units below
+    "J03": ((20.0, 90.0), (10.0, 40.0)),  # 万元 sold in stable cooperation with bases and co-operatives
+    "J04": ([1, 2, 2, 3, 4], [0, 1, 1, 2]),  # 网点 serving uplink sales
+    "J05": ((5.0, 40.0), (5.0, 25.0)),  # 万元 bought from poor villages and households
+}
+BASIS_OVERRIDES: dict[tuple[str, str], tuple[float, float]] = {
+    ("符离镇", "J02"): (1, 1), ("永安镇", "J02"): (1, 1), ("大店镇", "J02"): (0, 1),
+    ("区商务局", "J06"): (0, 1),  # 2019Q4 left out
+}
+BASIS_LEFT_OUT: dict[tuple[str, str], tuple[str, ...]] = {
+    ("2019Q4", "区商务局"): ("J06",),
+    ("2019Q4", "北杨寨乡"): ("J01", "J02", "J03", "J04", "J05"),
+    ("2020Q1", "北杨寨乡"): ("J01", "J02", "J03", "J04", "J05"),
+    ("2020Q1", "解集乡"): ("J01", "J02", "J03", "J04", "J05"),
+}
+NUMBERS.update(BASIS_NUMBERS)
+OVERRIDES.update(BASIS_OVERRIDES)
+PROGRESS.update({
+    "J01": "农产品上行年网络销售额达到5万元以上的网点{v}个",
+    "J02": "已获评省级电商示范村{v}个",
+    "J03": "电商企业与基地、合作社稳定购销协作，网络销售额{v}万元",
+    "J04": "开展上行服务并形成网络销售的网点{v}个",
+    "J05": "电商经营主体收购贫困村、贫困户农村产品{v}万元",
+    "J06": "年在线出口交易额50万美元以上的农村电商企业{v}家",
+})
+
 PROBLEMS = ("物流配送成本偏高", "电商专业人才不足", "农产品标准化程度低", "品牌影响力不强", "无", "")
 NEXT_STEPS = ("加强电商技能培训", "完善村级物流网点", "加大品牌培育力度", "持续跟踪推进", "组织产销对接活动")
 
@@ -276,6 +307,8 @@ def scenario_table(seed: int = 2019, plan: Plan | None = None) -> pd.DataFrame:
     for unit in plan.reporters():
         for ind in plan.indicators_for(unit):
             for quarter, cell in zip(QUARTERS, _cells(seed, unit, ind), strict=True):
+                if ind.code in BASIS_LEFT_OUT.get((quarter, unit), ()):
+                    continue
                 progress, problems, next_steps = _narrative(seed, quarter, unit, ind, cell)
                 rows.append({"quarter": quarter, "unit": unit, "indicator": ind.code, "kind": ind.kind,
                              "value": cell.value, "denominator": cell.denominator, "status": cell.status,
@@ -318,6 +351,7 @@ def _form(plan: Plan, table: pd.DataFrame, seed: int, quarter: str, unit: str) -
     form.title_note, form.signature = SAMPLE_NOTE, SIGNATURE
     form.reported_on = _reported_on(seed, quarter, unit)
     mine = table[(table["quarter"] == quarter) & (table["unit"] == unit)].set_index("indicator")
+    form.rows = [row for row in form.rows if row.code in mine.index]  # BASIS_LEFT_OUT rows are not sent
     for row in form.rows:
         _fill(row, mine.loc[row.code])
     if FORMATS.get(unit) == "csv":  # retyped by hand: the quarter spelled out

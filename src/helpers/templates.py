@@ -37,6 +37,7 @@ SIGNATURE = "填报人：            联系电话："
 QUALITATIVE_HINT = "定性指标：在“进展状态”中选择，填写进展情况；已完成的须在“佐证材料”列明材料名称。累计完成值不填。"
 MILESTONE_HINT = "里程碑指标：完成后在“进展状态”选“已完成”，在“进展情况”写明完成日期，并填写佐证材料。累计完成值不填。"
 RATIO_HINT = "比率指标：“累计完成值”填{num}，“基数”填{den}（本乡镇行政村总数）。"
+BASIS_HINT = "奖补资金测算依据：不属于附件任务，不考核；请填累计数，没有发生填 0。"
 
 
 # ---------------------------------------------------------------- the form as data
@@ -133,6 +134,8 @@ def _target_value(ind: Indicator, target: float) -> object:
 
 
 def hint_of(ind: Indicator) -> str:
+    if ind.basis:
+        return BASIS_HINT
     if ind.kind == "qualitative":
         return QUALITATIVE_HINT
     if ind.kind == "milestone":
@@ -201,6 +204,8 @@ def _indicator_line(ind: Indicator, unit: str) -> str:
     target = target_of(ind, unit)
     target = "" if target is None else f"，目标 {target}"
     unit = f"（{ind.unit}）" if ind.unit else ""
+    if ind.basis:
+        return f"{ind.name}{unit}，{BASIS_HINT}"
     return f"{ind.name}{unit}{target}，时限 {ind.deadline.isoformat()}"
 
 
