@@ -144,9 +144,9 @@ def test_adding_an_alias_is_a_data_change(ref_copy):
 def test_duplicate_indicator_code_names_file_and_row(ref_copy):
     path = ref_copy / "indicators.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
-    lines.append(lines[1])  # T01 again, as row 24
+    lines.append(lines[1])  # T01 again, as the last row (after the optional basis indicators)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(ReferenceDataError, match=r"indicators\.csv 第24行.*T01.*重复"):
+    with pytest.raises(ReferenceDataError, match=rf"indicators\.csv 第{len(lines)}行.*T01.*重复"):
         load_plan(ref_copy)
 
 

@@ -134,3 +134,12 @@ def test_input_files_table_is_in_chinese_with_short_digests():
     digests = table[f"SHA-256（前{report.HASH_SHOWN}位）"]
     assert list(digests) == ["ab" * 8, "cd" * 8]
     assert list(table["接收/退回/略过"]) == ["3/1/5", "0/0/0"]
+
+
+def test_incentive_estimate_section_in_the_pdf(pdf_text):
+    """Issue 14: 奖补资金测算（上限）, with the T09B line (620 trainees × 1200元) and the plain upper-bound words."""
+    text = re.sub(r"\s+", "", pdf_text)
+    section = text[text.rindex("七、奖补资金测算（上限）"):text.rindex("附录")]
+    assert "测算值是上限，不是资金安排决定" in section
+    assert re.search(r"电商培训合格者补贴.*?T09B：620人.*?1200元/人（定额）74\.4万元", section)
+    assert "跨境电商出口奖励" in section and "J06：未报" in section

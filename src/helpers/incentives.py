@@ -57,12 +57,12 @@ class Rule:
         factor = self.amount if self.rate is None else self.rate
         return basis_value * factor * CURRENCIES[self.currency]
 
-    def standard(self) -> str:
-        """The amount as the report reads it: 1万元/个（定额）, ≤30万元/个, ≤5%."""
+    def standard(self, per: str = "项") -> str:
+        """The amount as the report reads it: 1万元/个（定额）, ≤30万元/个, 1200元/人（定额）, ≤5%."""
         if self.rate is not None:
             return f"{'≤' if self.ceiling else ''}{self.rate:.0%}"
         amount = f"{self.amount:g}"
-        return f"{'≤' if self.ceiling else ''}{amount}{self.currency}/项" + ("（定额）" if not self.ceiling else "")
+        return f"{'≤' if self.ceiling else ''}{amount}{self.currency}/{per or '项'}" + ("（定额）" if not self.ceiling else "")
 
 
 def _number(text: str, where: str, what: str) -> float | None:
@@ -351,7 +351,7 @@ def report_table(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
         note = str(r["note"]) if r["note"] != NOT_REPORTED else ""
         rows.append({"条款": rule.name, "方案原文": f"“{rule.words}”",
                      "测算依据": f"{_basis_codes(rule)}：{basis}" + (f"（{note}）" if note else ""),
-                     "标准": rule.standard(), "测算上限": _wan(r["estimate_wan"]),
+                     "标准": rule.standard(_basis_unit(rule, plan)), "测算上限": _wan(r["estimate_wan"]),
                      "本季度新增": _wan(r["new_wan"]) if value == value else "—"})
     known = d[d["estimate_wan"].notna()]
     rows.append({"条款": "合计", "方案原文": "", "测算依据": f"{len(known)}项条款可测算，未报的不计入", "标准": "",
