@@ -224,3 +224,28 @@ def test_sample_section_html(sample, plan, ref_copy):
     assert "七、奖补资金测算（上限）" in section and "测算值是上限，不是资金安排决定" in section
     assert "74.4万元" in section and "T09B：620人" in section
     assert "区人力资源社会保障局" in section and "1200元/人（定额）" in section  # who stands behind it
+
+
+def test_ingest_checks_a_basis_value_like_any_value(plan):
+    from helpers.ingest import NOT_REPORTER, RowReject, parse_row
+
+    row = parse_row({"code": "j01", "value": "3", "status": ""}, "符离镇", plan)
+    assert (row["indicator"], row["value"]) == ("J01", 3)
+    assert parse_row({"name": plan.basis["J03"].name, "value": "1.2亿元"}, "符离镇", plan)["value"] == 12000
+    with pytest.raises(RowReject, match="负"):
+        parse_row({"code": "J01", "value": -2}, "符离镇", plan)
+    with pytest.raises(RowReject, match=NOT_REPORTER):
+        parse_row({"code": "J06", "value": 1}, "符离镇", plan)  # only 区商务局 reports exporters
+
+
+def test_a_conflicted_basis_is_not_used_and_the_earlier_value_is_carried(scenario_plan):
+    history = _history()
+    q1 = history["2020Q1"]
+    q1.rejects = pd.DataFrame([{"unit": "符离镇", "indicator": "J03", "reason": "数据冲突：符离镇 J03 …"}])
+    q1.submissions = q1.submissions[~((q1.submissions["unit"] == "符离镇") & (q1.submissions["indicator"] == "J03"))]
+    frame = incentives.incentives_frame(history, "2020Q1", dt.date(2020, 3, 31), scenario_plan)
+    units = frame.set_index(["rule", "scope"])
+    # 符离镇's 2019Q4 100 and 永安镇's 2019Q4 40, both carried: (100 + 40) × 5% = 7, nothing new
+    assert units.loc[("C", "符离镇"), "note"] == "J03数据冲突；J03沿用上期（2019Q4）"
+    assert units.loc[("C", DISTRICT), "estimate_wan"] == pytest.approx(7)
+    assert units.loc[("C", DISTRICT), "new_wan"] == pytest.approx(0)

@@ -176,8 +176,8 @@ def _unit_basis(rule: Rule, unit: str, values: dict, conflicts: set, quarter: st
     for sign, code in rule.terms:
         v = values.get((unit, code))
         if (unit, code) in conflicts:
-            notes.append(f"{code}{CONFLICT}" + (f"，{CARRIED}（{v.quarter}）" if v and v.quarter < quarter else ""))
-            if v is not None and v.quarter == quarter:  # defensively: a conflicted row is not a value
+            notes.append(f"{code}{CONFLICT}")  # ingest keeps neither row: the earlier value, if any, is carried
+            if v is not None and v.quarter == quarter:
                 v = None
         if v is None:
             if sign > 0:
