@@ -398,5 +398,6 @@ def sentences(frame: pd.DataFrame, plan: Plan, as_of: dt.date, funds: dict[str, 
     return out
 
 
-__all__ = ["COLUMNS", "Rule", "estimate", "incentives_frame", "load_rules", "read", "basis_matrix", "report_table", "sentences",
+__all__ = ["COLUMNS", "NOT_REPORTED", "Rule", "basis_legend", "basis_matrix", "estimate", "funds_used",
+           "incentives_frame", "load_rules", "read", "report_table", "responsible_sentence", "sentences",
            "write_quarter"]
