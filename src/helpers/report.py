@@ -370,3 +370,42 @@ def reporting_sentences(rs: dict) -> list[str]:
 
 def key_value_frame(items: dict) -> pd.DataFrame:
     return pd.DataFrame({"项目": list(items), "内容": [str(v) for v in items.values()]})
+
+
+# ---------------------------------------------------------------- the plan's words for headings
+
+
+NUMERALS = "一二三四五六七八九十"
+
+
+def plan_words(rd: ReportData, plan: Plan) -> dict[str, str]:
+    """Headings' words, from the plan: 乡镇、街道 (the kinds it has), 17 项任务, 区直部门, 全区, 区级数据不一致."""
+    local = plan.kinds_present("乡镇", "街道")
+    return {"local": "、".join(local), "tasks": f"{len(plan.tasks)} 项任务", "bureaus": plan.words.bureaus,
+            "whole": rd.whole, "whole_done": f"{rd.whole}完成", "mismatch": f"{plan.words.level_adj}数据不一致"}
+
+
+def unit_sections(rd: ReportData, plan: Plan) -> dict[str, str]:
+    """The sub-sections of 各单位完成情况 the plan has, numbered in order; a plan without 街道 has no
+    街道 ranking, one without department tasks no department section (empty sections are left out)."""
+    w = plan_words(rd, plan)
+    present = plan.kinds_present()
+    titles = {}
+    if w["local"]:
+        titles["rates"] = f"{w['local']}指标完成率"
+        titles["ranking"] = "综合得分排名"
+    titles["lagging"] = "滞后事项及原因"
+    if "部门" in present and len(bureau_table(rd, plan)):
+        titles["bureaus"] = f"{w['bureaus']}牵头任务"
+    return {key: f"（{NUMERALS[i]}）{text}" for i, (key, text) in enumerate(titles.items())}
+
+
+def task_intro(rd: ReportData, plan: Plan) -> str:
+    w = plan_words(rd, plan)
+    return (f"方案附件《具体任务分解表》{w['tasks']}逐项对照。“{w['whole_done']}”为已报送单位之和"
+            + ("（比率指标为分子之和 ÷ 分母之和）" if any(i.kind == "ratio" for i in plan.indicators.values()) else "")
+            + "。")
+
+
+def heading_html(text: str, level: int = 3) -> str:
+    return f"<h{level}>{html.escape(text)}</h{level}>"
