@@ -688,8 +688,8 @@ def _code_key(code: str) -> tuple | str:
 
 
 def indicator_code(cell: object, codes=None) -> str:
-    """'ｔ０１' → 'T01', 't3a' → 'T03A', 'T1' → 'T01'; with the catalogue's codes, 'c5b' → 'C05B' when the
-    plan writes C05B (letters, then the number with or without its leading zeros); anything else
+    """'ｔ０１' → 'T01', 't3a' → 'T03A', 'T1' → 'T01'; with the catalogue's codes, 'x5b' → 'X05B' when the
+    plan writes X05B (letters, then the number with or without its leading zeros); anything else
     upper-cased as written."""
     text = nfkc(V.cell_text(cell)).upper()
     m = _CODE_RE.match(text)

@@ -97,7 +97,7 @@ def _codes(value, key: str, where: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [v for v in value.replace("，", ",").replace("、", ",").split(",") if v.strip()]
     if not isinstance(value, list):
-        raise PlanFileError(f"{where}：{key} 应为指标代码的列表，如 [C01, C02]")
+        raise PlanFileError(f"{where}：{key} 应为指标代码的列表，如 [X01, X02]")
     return tuple(str(v).strip().upper() for v in value)
 
 

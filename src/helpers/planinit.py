@@ -227,7 +227,7 @@ def unit_kind(name: str) -> str:
 
 
 def unit_name(name: str) -> str:
-    """The registry's spelling: 符离镇人民政府 → 符离镇, 三八街道办事处 → 三八街道."""
+    """The registry's spelling: 某镇人民政府 → 某镇, 某街道办事处 → 某街道."""
     if name.endswith("街道办事处"):
         return name[: -len("办事处")]
     return name[: -len("人民政府")] if name.endswith("人民政府") else name

@@ -403,7 +403,7 @@ def load_indicators(ref: Path, registry: Registry, tasks: dict[int, Task]) -> di
         where = f"indicators.csv 第{line}行"
         code = nfkc(row["code"]).upper()
         if not CODE_RE.fullmatch(code):
-            raise ReferenceDataError(f"{where}：指标代码“{row['code']}”应为字母加数字，如 T01、T03A、C05B")
+            raise ReferenceDataError(f"{where}：指标代码“{row['code']}”应为字母加数字，如 X01、X03A")
         if code in raw:
             raise ReferenceDataError(f"{where}：指标代码“{code}”重复")
         try:

@@ -282,6 +282,7 @@ class _Formats:
         self.note_open = wb.add_format({**base, "font_size": 10, "locked": False})
         self.heading = wb.add_format({**base, "bold": True, "text_wrap": True, "border": 1})
         self.text = wb.add_format({**base, "text_wrap": True, "border": 1})
+        self.author = ""  # the hints' author: the office units report to (plan.yaml receiver)
 
 
 def xlsx_bytes(plan: Plan, form: Form) -> bytes:
@@ -291,6 +292,7 @@ def xlsx_bytes(plan: Plan, form: Form) -> bytes:
     wb.set_properties({"title": form.title, "subject": f"{form.unit} {form.quarter}",
                        "author": plan.params.get("organization", ""), "created": document_time(form.quarter)})
     fmt = _Formats(wb)
+    fmt.author = plan.words.receiver
     _write_instructions(wb.add_worksheet(INSTRUCTIONS_SHEET), fmt, instruction_lines(plan, form))
     _write_data_sheet(wb.add_worksheet(DATA_SHEET), fmt, form)
     wb.close()
@@ -361,7 +363,7 @@ def _write_data_row(ws, r: int, row: FormRow, columns: list[str], fmt: _Formats)
         _write_cell(ws, r, c, value, _cell_format(row, name, fmt))
     if row.hint:
         col = columns.index("基数" if row.kind == "ratio" else "进展状态")
-        ws.write_comment(r, col, row.hint, {"author": "区电商办", "x_scale": 2, "y_scale": 1.5})
+        ws.write_comment(r, col, row.hint, {"author": fmt.author, "x_scale": 2, "y_scale": 1.5})
 
 
 def _cell_format(row: FormRow, column: str, fmt: _Formats):
