@@ -80,8 +80,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
     try:
         paths = write_sample(args.data, seed=args.seed, force=args.force)
     except KeyError as exc:  # the sample's story names the shipped plan's units and indicators
-        raise ValueError(f"示例数据是按仓库自带的方案（data/reference）编写的，当前参考数据目录中没有“{exc.args[0]}”；"
-                         "另一方案的示例见 examples/ 目录（README“一个新方案的五步”）") from None
+        raise ValueError(f"示例数据只为仓库自带的方案（data/reference）编写，不适用于当前参考数据目录中的方案"
+                         f"（“{exc.args[0]}”不在示例数据中）；新方案的填报文件由各单位按 yqeval templates 生成的模板填写，"
+                         "见 README“一个新方案的五步”") from None
     print(f"已生成示例数据 {len(paths)} 个文件：{args.data}/raw/")
     return 0
 

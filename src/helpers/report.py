@@ -385,14 +385,30 @@ def plan_words(rd: ReportData, plan: Plan) -> dict[str, str]:
             "whole": rd.whole, "whole_done": f"{rd.whole}完成", "mismatch": f"{plan.words.level_adj}数据不一致"}
 
 
+def ranked_groups(rd: ReportData, plan: Plan) -> list[str]:
+    """The peer groups (乡镇, 街道) that have units with a score: only they get a ranking table."""
+    present = set(rd.scores["peer_group"]) if len(rd.scores) else set()
+    return [g for g in plan.kinds_present("乡镇", "街道") if g in present]
+
+
+def rated_groups(rd: ReportData, plan: Plan) -> list[str]:
+    """The peer groups (乡镇, 街道) with own targets, i.e. rows in the rate heatmap."""
+    units = plan.registry.units
+    m = rate_matrix(rd, plan)
+    present = {units[u].peer_group for u in m.index}
+    return [g for g in ("乡镇", "街道") if g in present]
+
+
 def unit_sections(rd: ReportData, plan: Plan) -> dict[str, str]:
     """The sub-sections of 各单位完成情况 the plan has, numbered in order; a plan without 街道 has no
     街道 ranking, one without department tasks no department section (empty sections are left out)."""
     w = plan_words(rd, plan)
     present = plan.kinds_present()
     titles = {}
-    if w["local"]:
-        titles["rates"] = f"{w['local']}指标完成率"
+    rated = rated_groups(rd, plan)
+    if rated:
+        titles["rates"] = f"{'、'.join(rated)}指标完成率"
+    if ranked_groups(rd, plan):
         titles["ranking"] = "综合得分排名"
     titles["lagging"] = "滞后事项及原因"
     if "部门" in present and len(bureau_table(rd, plan)):
