@@ -101,3 +101,24 @@ def test_trend_chart_axis_follows_the_kind(run):
     frame = report.trend_frame(rd, plan)
     assert frame.attrs["percent"] == ["C06"]  # the count C02 (target 2600) and amounts are not percent axes
     assert isinstance(frame, pd.DataFrame) and set(frame["indicator"]) == {"C01", "C02", "C03", "C06"}
+
+
+def test_a_share_is_flagged_only_when_it_exceeds_the_total(run):
+    import dataclasses
+
+    from helpers import completion as C
+
+    plan = load_plan(run["ref"])
+    history = C.load_history(run["data"], "2021Q3")
+
+    def mismatch(bureau):
+        p = dataclasses.replace(plan, indicators={**plan.indicators,
+                                                  "C01": dataclasses.replace(plan.indicators["C01"], bureau=bureau)})
+        ev = C.evaluate(history, "2021Q3", plan=p)
+        return ev.flags[ev.flags["flag"] == "县级数据不一致"]["detail"].tolist(), ev.district().set_index(
+            "indicator").loc["C01", "actual"]
+
+    details, actual = mismatch("share")  # 县商务局's 21000 is more than the towns' 18900: cannot be a part of it
+    assert details and details[0].startswith("部门报其中21000") and actual == 18900
+    details, actual = mismatch("separate")  # its own count: added, never compared
+    assert details == [] and actual == 18900 + 21000
