@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-LEVELS = ("区", "县", "市", "旗", "乡", "镇")
+LEVELS = ("区", "县", "市", "旗")
 # field: what it is called on the page, for error messages
 REQUIRED = {
     "name": "方案名称（如 某某县农村电商工作方案）",
