@@ -1,4 +1,4 @@
-"""埇桥区农村电商优化升级工作评估 — the evaluation workbook's package.
+"""Evaluation workbook for a county or district 工作方案 (the plan is data: data/reference) — the package.
 
 Data flows raw → processed → reports:
   reference  the plan as data (units, tasks, indicators, parameters), validated on load

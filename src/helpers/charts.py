@@ -341,7 +341,8 @@ def trend_chart(trend: pd.DataFrame, title: str = "主要指标趋势", ncols: i
         target = sub["target"].astype(float).dropna()
         if len(target):
             ax.axhline(float(target.iloc[-1]), color=target_color, linestyle="--", linewidth=1.2)
-        is_ratio = len(target) and float(target.iloc[-1]) <= 1
+        percent = trend.attrs.get("percent")  # report.trend_frame: the ratio indicators, by kind
+        is_ratio = code in percent if percent is not None else len(target) and float(target.iloc[-1]) <= 1
         name = str(sub["name"].dropna().iloc[0]) if sub["name"].notna().any() else str(code)
         ax.set_title(_wrap(f"{code} {name}", 18), fontsize=9)
         ax.set_xticks(x, quarters)

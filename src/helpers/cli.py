@@ -19,6 +19,21 @@ def _print_csv(header: list[str], rows: list[list[str]]) -> None:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    if getattr(args, "plan_command", None) == "init":
+        from .planinit import init_plan
+
+        written = init_plan(args.dir, args.source, force=args.force)
+        print(f"已起草方案目录 {args.dir}（{len(written)} 个文件）：请补全 plan.yaml，核对 indicators.csv 中"
+              f"标为“待确认”的行和 units.csv，然后运行 yqeval plan check {args.dir}")
+        return 0
+    if getattr(args, "plan_command", None) == "check":
+        from .planinit import check_plan
+
+        problems = check_plan(args.dir)
+        for p in problems:
+            print(f"问题：{p}")
+        print(f"方案目录 {args.dir}：" + (f"{len(problems)} 个问题" if problems else "检查通过"))
+        return 1 if problems else 0
     plan = reference.load_plan(args.reference)
     rows = [[str(t.number), t.text, t.lead, t.cooperating, t.deadline.isoformat()] for t in plan.tasks.values()]
     _print_csv(["序号", "工作任务", "牵头责任单位", "配合单位", "时限要求"], rows)
@@ -62,7 +77,12 @@ def cmd_templates(args: argparse.Namespace) -> int:
 def cmd_sample(args: argparse.Namespace) -> int:
     from .sample import write_sample
 
-    paths = write_sample(args.data, seed=args.seed, force=args.force)
+    try:
+        paths = write_sample(args.data, seed=args.seed, force=args.force)
+    except KeyError as exc:  # the sample's story names the shipped plan's units and indicators
+        raise ValueError(f"示例数据只为仓库自带的方案（data/reference）编写，不适用于当前参考数据目录中的方案"
+                         f"（“{exc.args[0]}”不在示例数据中）；新方案的填报文件由各单位按 yqeval templates 生成的模板填写，"
+                         "见 README“一个新方案的五步”") from None
     print(f"已生成示例数据 {len(paths)} 个文件：{args.data}/raw/")
     return 0
 
@@ -119,10 +139,23 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="yqeval", description="埇桥区农村电商优化升级工作评估")
+    parser = Parser(prog="yqeval", description="工作方案评估工作簿（方案见参考数据目录）")
     parser.add_argument("--reference", default=None, help="参考数据目录（默认 data/reference）")
+    # global options are accepted after the subcommand too (yqeval run 2020Q1 --reference DIR)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--reference", default=argparse.SUPPRESS, help="参考数据目录（默认 data/reference）")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
-    sub.add_parser("plan", help="打印任务分解表（CSV）").set_defaults(func=cmd_plan)
+    _add = sub.add_parser
+    sub.add_parser = lambda *a, **k: _add(*a, parents=[common], **k)  # every subcommand takes the global options
+    p = sub.add_parser("plan", help="打印任务分解表（CSV）；plan init / plan check 起草、检查方案目录")
+    p.set_defaults(func=cmd_plan)
+    plan_sub = p.add_subparsers(dest="plan_command", parser_class=Parser)
+    q = plan_sub.add_parser("init", help="由附件任务分解表（.docx/.xlsx/.csv）起草方案目录", parents=[common])
+    q.add_argument("dir")
+    q.add_argument("--from", dest="source", required=True, help="任务分解表文件")
+    q.add_argument("--force", action="store_true", help="覆盖已有目录中的文件")
+    q = plan_sub.add_parser("check", help="检查方案目录，逐项说明问题", parents=[common])
+    q.add_argument("dir")
     sub.add_parser("indicators", help="打印指标目录（CSV）").set_defaults(func=cmd_indicators)
 
     p = sub.add_parser("ingest", help="读取 data/raw/QUARTER/ 的报送文件，写出 data/processed/QUARTER/")

@@ -180,6 +180,16 @@ def _is_bureau(plan: Plan, unit: str) -> bool:
     return plan.registry.units[unit].kind in ("部门", "其他")
 
 
+def _mismatch(plan: Plan) -> str:
+    """区级数据不一致 / 县级数据不一致: a department's figure disagrees with the towns' (docs/plans.md)."""
+    return f"{plan.words.level_adj}数据不一致"
+
+
+def _local_words(plan: Plan) -> str:
+    """乡镇街道 / 乡镇: the units whose figures add up to the plan's total."""
+    return "".join(plan.kinds_present("乡镇", "街道")) or "各单位"
+
+
 def district_figures(c: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     """District actual, target and rate of every indicator (evaluation.md, Completion)."""
     rows = []
@@ -209,6 +219,9 @@ def district_figures(c: pd.DataFrame, plan: Plan) -> pd.DataFrame:
                 bureau_own = float(bureaus["value"].sum())
             if not len(local) and bureau_own is not None:
                 actual = bureau_own
+            elif ind.bureau == "separate" and bureau_own is not None:
+                # the department counts its own, apart from the towns': the total adds both, nothing to compare
+                actual, bureau_own = actual + bureau_own, None
         if len(ind.reporters) > 1 and not len(ok):
             state = "conflict" if n_conflict and not n_missing else "missing"
         if len(ind.reporters) > 1:
@@ -218,8 +231,11 @@ def district_figures(c: pd.DataFrame, plan: Plan) -> pd.DataFrame:
                 flags.append(f"不含数据冲突单位{n_conflict}个")
         if bureau_own is not None and actual == actual:
             tol = plan.params.get("bureau_tolerance", 0.01) * max(abs(actual), abs(bureau_own), 1)
-            if abs(bureau_own - actual) > tol:
-                flags.append(f"区级数据不一致：部门报{bureau_own:g}，乡镇街道合计{actual:g}")
+            # total: the department reports the whole figure; share: a part of it, so only more is wrong
+            gap = bureau_own - actual if ind.bureau == "share" else abs(bureau_own - actual)
+            if gap > tol:
+                verb = "部门报其中" if ind.bureau == "share" else "部门报"
+                flags.append(f"{_mismatch(plan)}：{verb}{bureau_own:g}，{_local_words(plan)}合计{actual:g}")
         if ind.kind == "info":
             rate = np.nan
         elif target:
@@ -315,12 +331,12 @@ def credibility_flags(history: list[QuarterRates], plan: Plan) -> pd.DataFrame:
         rows.append((current.quarter, r.unit, r.indicator, "约数", f"填报值为约数（{r.value:g}）"))
     for r in current.district.itertuples():
         for f in r.flags:
-            if f.startswith("区级数据不一致"):
+            if f.startswith(_mismatch(plan)):
                 detail = f.split("：", 1)[1]
-                rows.append((current.quarter, DISTRICT, r.indicator, "区级数据不一致", detail))
+                rows.append((current.quarter, plan.district, r.indicator, _mismatch(plan), detail))
                 bureaus = c[(c["indicator"] == r.indicator) & (c["state"] == "ok")
                             & c["unit"].map(lambda u: _is_bureau(plan, u))]
-                rows += [(current.quarter, u, r.indicator, "区级数据不一致", detail) for u in bureaus["unit"]]
+                rows += [(current.quarter, u, r.indicator, _mismatch(plan), detail) for u in bureaus["unit"]]
     df = pd.DataFrame(rows, columns=FLAG_COLUMNS)
     return _sort(df, plan, ["scope", "indicator", "flag"])
 
@@ -345,9 +361,10 @@ class QuarterOutputs:
 @dataclass
 class Evaluation(QuarterOutputs):
     cells: pd.DataFrame  # the current quarter's per-unit cells (values as reported), for reports
+    whole: str = DISTRICT  # the scope of the plan's totals (全区, 全县 …)
 
     def district(self) -> pd.DataFrame:
-        return self.completion[self.completion["scope"] == DISTRICT]
+        return self.completion[self.completion["scope"] == self.whole]
 
     def summary(self) -> str:
         d = self.district()
@@ -355,12 +372,12 @@ class Evaluation(QuarterOutputs):
         parts = "，".join(f"{s}{counts[s]}项" for s in STATUSES if s in counts)
         rep = self.reporting
         received = int((~rep["status"].isin([MISSING, RETURNED])).sum())
-        return (f"{self.quarter} 评估（截至 {self.as_of}）：全区 {len(d)} 项指标，{parts}；"
+        return (f"{self.quarter} 评估（截至 {self.as_of}）：{self.whole} {len(d)} 项指标，{parts}；"
                 f"应报 {len(rep)} 个单位，已报 {received} 个，迟报 {int(rep['late'].sum())} 个。")
 
 
 def _order(plan: Plan) -> dict[str, int]:
-    order = {DISTRICT: -1}
+    order = {plan.district: -1}
     order.update({name: i for i, name in enumerate(plan.registry.units)})
     return order
 
@@ -410,7 +427,7 @@ def evaluate(history: dict[str, QuarterData], quarter: str, as_of: dt.date | Non
         comp = _completion(rates[: i + 1], plan, q_as_of, district_only=qr.quarter != quarter)
         if qr.quarter == quarter:
             completion = comp
-        d = comp[comp["scope"] == DISTRICT]
+        d = comp[comp["scope"] == plan.district]
         for r in d.itertuples():
             ind = plan.indicators[r.indicator]
             trend_rows.append((qr.quarter, q_as_of.isoformat(), r.indicator, ind.name, ind.unit, r.target,
@@ -420,7 +437,7 @@ def evaluate(history: dict[str, QuarterData], quarter: str, as_of: dt.date | Non
     completion = _attach_flags(completion, flags, plan)
     scores = unit_scores(completion, current.cells, plan, quarter, as_of)
     reporting = reporting_table(history[quarter], plan, quarter)
-    return Evaluation(quarter, as_of, completion, scores, reporting, flags, trend, current.cells)
+    return Evaluation(quarter, as_of, completion, scores, reporting, flags, trend, current.cells, plan.district)
 
 
 def _completion(rates: list[QuarterRates], plan: Plan, as_of: dt.date, district_only: bool) -> pd.DataFrame:
@@ -438,7 +455,7 @@ def _completion(rates: list[QuarterRates], plan: Plan, as_of: dt.date, district_
         status = _status_row(ind, r.rate, r.state, expected, passed, first_d.get(r.indicator), False, severe,
                              as_of)
         district_status[r.indicator] = (r.target, r.actual, r.rate, expected, status)
-        rows.append((current.quarter, as_of.isoformat(), DISTRICT, r.indicator, r.target, r.actual, r.rate,
+        rows.append((current.quarter, as_of.isoformat(), plan.district, r.indicator, r.target, r.actual, r.rate,
                      expected, status, "；".join(r.flags)))
     if not district_only:
         first_u = _first_reached(rates, ["unit", "indicator"], "cells")
@@ -458,7 +475,7 @@ def _completion(rates: list[QuarterRates], plan: Plan, as_of: dt.date, district_
                 total = d_actual.get(r.indicator, np.nan)
                 if (r.state == "ok" and len(ind.reporters) > 1 and ind.kind in ("count", "amount", "info")
                         and total and total == total and not _is_bureau(plan, r.unit)):
-                    flags.append(f"占全区{r.achieved / total:.1%}")
+                    flags.append(f"占{plan.district}{r.achieved / total:.1%}")
             rows.append((current.quarter, as_of.isoformat(), r.unit, r.indicator, r.target, r.achieved,
                          r.rate, expected, status, "；".join(flags)))
         # units that lead a task but do not report its indicators answer for the district figure
@@ -472,7 +489,7 @@ def _completion(rates: list[QuarterRates], plan: Plan, as_of: dt.date, district_
                         continue
                     target, actual, rate, expected, status = district_status[code]
                     rows.append((current.quarter, as_of.isoformat(), unit, code, target, actual, rate,
-                                 expected, status, "牵头任务（全区数）"))
+                                 expected, status, f"牵头任务（{plan.district}数）"))
     df = pd.DataFrame(rows, columns=COMPLETION_COLUMNS)
     return _sort(df, plan, ["scope", "indicator"])
 
@@ -495,7 +512,7 @@ def _attach_flags(completion: pd.DataFrame, flags: pd.DataFrame, plan: Plan) -> 
     for code, ind in plan.indicators.items():
         own = extra.get((ind.single_reporter, code)) if ind.single_reporter else None
         if own:
-            extra[(DISTRICT, code)] = _merge_flags(extra.get((DISTRICT, code), ""), own)
+            extra[(plan.district, code)] = _merge_flags(extra.get((plan.district, code), ""), own)
     out = completion.copy()
     keys = list(zip(out["scope"], out["indicator"], strict=True))
     add = [extra.get(k, "") for k in keys]

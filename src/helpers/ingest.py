@@ -679,23 +679,36 @@ class RowReject(V.Reject):
         self.code, self.raw = code, raw
 
 
-_CODE_RE = re.compile(r"^T(\d{1,2})([A-Z]?)$")
+_CODE_RE = re.compile(r"^([A-Z]{1,4})(\d{1,3})([A-Z]?)$")
 
 
-def indicator_code(cell: object) -> str:
-    """'ｔ０１' → 'T01', 't3a' → 'T03A', 'T1' → 'T01'; anything else upper-cased as written."""
+def _code_key(code: str) -> tuple | str:
+    m = _CODE_RE.match(code)
+    return (m.group(1), int(m.group(2)), m.group(3)) if m else code
+
+
+def indicator_code(cell: object, codes=None) -> str:
+    """'ｔ０１' → 'T01', 't3a' → 'T03A', 'T1' → 'T01'; with the catalogue's codes, 'x5b' → 'X05B' when the
+    plan writes X05B (letters, then the number with or without its leading zeros); anything else
+    upper-cased as written."""
     text = nfkc(V.cell_text(cell)).upper()
     m = _CODE_RE.match(text)
-    return f"T{int(m.group(1)):02d}{m.group(2)}" if m else text
+    if not m:
+        return text
+    if codes is not None:
+        key = _code_key(text)
+        return next((c for c in codes if _code_key(c) == key), text)
+    return f"{m.group(1)}{int(m.group(2)):02d}{m.group(3)}"
 
 
 def identify(cells: dict[str, object], plan: Plan) -> Indicator | None:
     """The indicator from 指标代码 (ｔ０１, t01 → T01), else from 指标名称; None if neither is given."""
     code, name = cells.get("code"), cells.get("name")
     if not V.is_blank(code):
-        ind = plan.catalogue.get(indicator_code(code))
+        ind = plan.catalogue.get(indicator_code(code, plan.catalogue))
         if ind is None:
-            raise RowReject(f"指标代码“{V.cell_text(code)}”不在指标目录中（T01…T17）", raw=V.cell_text(code))
+            first, last = next(iter(plan.indicators)), next(reversed(plan.indicators))
+            raise RowReject(f"指标代码“{V.cell_text(code)}”不在指标目录中（{first}…{last}）", raw=V.cell_text(code))
         return ind
     if not V.is_blank(name):
         ind = plan.indicator_by_name(V.cell_text(name))
@@ -776,7 +789,8 @@ def _values_for(ind: Indicator, cells: dict[str, object]) -> dict:
     value = denominator = None
     approximate = False
     if ind.kind == "ratio":
-        value, denominator, approximate = V.parse_ratio(cells.get("value"), cells.get("denominator"))
+        value, denominator, approximate = V.parse_ratio(cells.get("value"), cells.get("denominator"),
+                                                        whole=ind.ratio_of != "amount", unit=ind.unit)
     elif ind.kind == "milestone":
         value = V.parse_milestone(cells.get("value"), status)
     elif ind.kind == "qualitative":

@@ -28,7 +28,6 @@ from .outputs import umask
 from .paths import PROJECT_ROOT, processed_dir
 
 NOTEBOOKS = ("01_ingest.ipynb", "02_evaluate.ipynb", "03_report.ipynb")
-REPORT_STEM = "埇桥区农村电商优化升级工作评估报告"
 KERNEL = "python3"
 
 
@@ -48,8 +47,16 @@ class RunResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def report_name(quarter: str) -> str:
-    return f"{REPORT_STEM}_{quarter}"
+def report_title(data_dir: str | Path | None = None) -> str:
+    """The plan's report title (plan.yaml report_title, or 行政区 + 主题 + 评估报告)."""
+    from .paths import reference_dir
+    from .reference import load_plan
+
+    return load_plan(reference_dir(data_dir)).words.report_title
+
+
+def report_name(quarter: str, data_dir: str | Path | None = None) -> str:
+    return f"{report_title(data_dir)}_{quarter}"
 
 
 def earlier_quarters(data_dir: Path, quarter: str) -> list[str]:
@@ -165,9 +172,9 @@ def run_quarter(quarter: str, as_of: dt.date | None = None, data_dir: str | Path
             warming.join()
         from . import manifest, render
 
-        name = report_name(quarter)
+        name = report_name(quarter, data)
         html, pdf = staging / f"{name}.html", staging / f"{name}.pdf"
-        render.render_report(executed[-1], html, pdf, title=f"埇桥区农村电商优化升级工作评估报告（{quarters.quarter_label(quarter)}）")
+        render.render_report(executed[-1], html, pdf, title=f"{report_title(data)}（{quarters.quarter_label(quarter)}）")
         seconds["render"] = time.perf_counter() - t
         # what this run wrote: earlier quarters' ingest outputs, this quarter's processed files, the report
         outputs = sorted(written) + sorted(p for p in processed_dir(data, quarter).glob("*") if p.is_file())

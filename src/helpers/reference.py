@@ -7,6 +7,7 @@ load. A broken file raises ReferenceDataError naming the file and the row, in Ch
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import difflib
 import functools
@@ -17,14 +18,19 @@ from pathlib import Path
 
 import yaml
 
+from . import values
 from .paths import reference_dir
+from .planinfo import PlanFileError, PlanInfo, load_plan_info
 
 UNIT_KINDS = ("镇", "乡", "街道", "部门", "其他")
 TOWNSHIP_KINDS = ("镇", "乡")
 INDICATOR_KINDS = ("count", "amount", "ratio", "milestone", "qualitative", "info")
+RATIO_OF = ("count", "amount")  # indicators.csv ratio_of: parts are whole numbers (villages) or amounts
+BUREAU_FIGURES = ("total", "share", "separate")  # indicators.csv bureau: what a department's figure is
 ALL_REPORTERS = "全部填报单位"  # in unit_targets.csv: every reporter of the indicator
 LIST_SEPARATORS = re.compile(r"[、，,;；]")
-DISTRICT = "全区"
+DISTRICT = "全区"  # the scope of a district-level plan's totals; Plan.district gives the plan's own word
+CODE_RE = re.compile(r"[A-Z]{1,4}\d{1,3}[A-Z]?")  # T01, T03A, C05B, XC12
 
 
 class ReferenceDataError(ValueError):
@@ -36,28 +42,28 @@ def nfkc(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
 
 
-_PREFIXES = ("安徽省", "宿州市", "埇桥区")
 _SUFFIXES = (("街道办事处", "街道"), ("人民政府", ""), ("办事处", ""))
 
 
-def name_key(name: str) -> str:
+def name_key(name: str, prefixes: tuple[str, ...] = (), level: str = "区") -> str:
     """The key two spellings of one unit share.
 
-    埇桥区交通运输局 / 区交通运输局 / 交通运输局 → 交通运输局; 三八街道办事处 / 三八街道 / 三八 → 三八;
-    符离镇人民政府 → 符离镇. Never strips 乡 or 镇 (大泽乡镇 is a 镇).
+    With the plan's prefixes (its province, city and jurisdiction, plan.yaml strip_prefixes):
+    某区交通运输局 / 区交通运输局 / 交通运输局 → 交通运输局; 三八街道办事处 / 三八街道 / 三八 → 三八;
+    符离镇人民政府 → 符离镇. A leading level word (区 or 县) is dropped. Never strips 乡 or 镇.
     """
     key = nfkc(name)
     changed = True
     while changed:
         changed = False
-        for prefix in _PREFIXES:
+        for prefix in prefixes:
             if key.startswith(prefix) and len(key) > len(prefix):
                 key, changed = key[len(prefix):], True
     for suffix, repl in _SUFFIXES:
         if key.endswith(suffix) and len(key) > len(suffix):
             key = key[: -len(suffix)] + repl
             break
-    if key.startswith("区") and len(key) > 2:
+    if key.startswith(level) and len(key) > 2:
         key = key[1:]
     if key.endswith("街道") and len(key) > 2:
         key = key[:-2]
@@ -88,6 +94,11 @@ class Registry:
     aliases: dict[str, str]
     groups: dict[str, tuple[str, ...]]
     _index: dict[str, str] = field(default_factory=dict, repr=False)
+    prefixes: tuple[str, ...] = ()
+    level: str = "区"
+
+    def key(self, name: str) -> str:
+        return name_key(name, self.prefixes, self.level)
 
     def resolve(self, name: str | None) -> Unit | None:
         """The registered unit a written name stands for, or None."""
@@ -96,12 +107,12 @@ class Registry:
         text = nfkc(name)
         if not text:
             return None
-        canonical = self._index.get(name_key(text))
+        canonical = self._index.get(self.key(text))
         return self.units[canonical] if canonical else None
 
     def suggest(self, name: str, n: int = 3) -> list[str]:
         """The closest registered names, for an error message."""
-        key = name_key(name)
+        key = self.key(name)
         keys = list(self._index)
         close = difflib.get_close_matches(key, keys, n=n * 2, cutoff=0.3)
         if not close:  # share a character at least
@@ -121,7 +132,7 @@ class Registry:
         text = nfkc(text)
         best: list[tuple[int, str]] = []
         names = [(n, n) for n in self.units] + list(self.aliases.items())
-        names += [(n[1:], n) for n in self.units if n.startswith("区") and len(n) > 3]  # 商务局
+        names += [(n[1:], n) for n in self.units if n.startswith(self.level) and len(n) > 3]  # 商务局
         for written, canonical in names:
             if written and written in text:
                 best.append((len(written), canonical))
@@ -189,6 +200,8 @@ class Indicator:
     denominator: str = ""
     note: str = ""
     unit_targets: dict[str, UnitTarget] = field(default_factory=dict)
+    ratio_of: str = "count"  # a ratio's parts: whole numbers (count) or amounts
+    bureau: str = "total"  # a department's figure beside the towns': the total, a share of it, a separate count
     basis: bool = False  # an optional basis of the reward rules, outside the annex tasks (docs/incentives.md)
 
     @property
@@ -211,10 +224,29 @@ class Plan:
     indicators: dict[str, Indicator]
     params: dict
     files: dict[str, Path]
+    info: PlanInfo | None = None
+    measures: dict[str, dict[str, float]] = field(default_factory=dict)
     # optional basis indicators (task 0, never scored) and the reward rules of incentives.csv: on the
     # forms and read by ingest like any value; completion, scores and task tables see only `indicators`
     basis: dict[str, Indicator] = field(default_factory=dict)
     incentives: list = field(default_factory=list)
+
+    @property
+    def district(self) -> str:
+        """The scope of the plan's totals: 全区, 全县, … (plan.yaml level)."""
+        return self.info.whole if self.info else DISTRICT
+
+    @property
+    def words(self) -> PlanInfo:
+        if self.info is None:
+            raise ReferenceDataError("缺少方案信息文件 plan.yaml")
+        return self.info
+
+    def kinds_present(self, *peer_groups: str) -> list[str]:
+        """The peer groups (乡镇, 街道, 部门) that have at least one reporting unit, in that order."""
+        owed = set(self.reporters())
+        present = {u.peer_group for n, u in self.registry.units.items() if n in owed}
+        return [g for g in (peer_groups or ("乡镇", "街道", "部门")) if g in present]
 
     @functools.cached_property
     def catalogue(self) -> dict[str, Indicator]:
@@ -268,7 +300,12 @@ def _date(text: str, where: str) -> dt.date:
         raise ReferenceDataError(f"{where}：日期“{text}”应写作 YYYY-MM-DD") from None
 
 
-def load_registry(ref: Path) -> Registry:
+def load_registry(ref: Path, prefixes: tuple[str, ...] = (), level: str = "区") -> Registry:
+    """units.csv, aliases.csv, groups.csv; names are matched with the plan's prefixes stripped."""
+
+    def name_key(name: str) -> str:
+        return _name_key(name, prefixes, level)
+
     units: dict[str, Unit] = {}
     index: dict[str, str] = {}
     for line, row in _read_csv(ref / "units.csv", ["name", "kind", "code"]):
@@ -313,7 +350,10 @@ def load_registry(ref: Path) -> Registry:
                     raise ReferenceDataError(f"{where}：成员“{spec}”未登记")
                 members.append(index[key])
         groups[nfkc(row["group"])] = tuple(dict.fromkeys(members))
-    return Registry(units, aliases, groups, index)
+    return Registry(units, aliases, groups, index, prefixes, level)
+
+
+_name_key = name_key
 
 
 def _expand(registry: Registry, expr: str, where: str) -> tuple[str, ...]:
@@ -372,13 +412,13 @@ def load_indicators(ref: Path, registry: Registry, tasks: dict[int, Task]) -> di
     for line, row in _read_csv(ref / "indicators.csv", cols):
         where = f"indicators.csv 第{line}行"
         code = nfkc(row["code"]).upper()
+        if not CODE_RE.fullmatch(code):
+            raise ReferenceDataError(f"{where}：指标代码“{row['code']}”应为字母加数字，如 X01、X03A")
         if code in raw:
             raise ReferenceDataError(f"{where}：指标代码“{code}”重复")
         if not row["task"]:  # an optional basis indicator of the reward rules (docs/incentives.md)
             raw[code] = _basis_indicator(registry, code, row, where)
             continue
-        if not re.fullmatch(r"T\d{2}[A-Z]?", code):
-            raise ReferenceDataError(f"{where}：指标代码“{row['code']}”应形如 T01 或 T03A")
         try:
             task = int(row["task"])
         except ValueError:
@@ -389,6 +429,13 @@ def load_indicators(ref: Path, registry: Registry, tasks: dict[int, Task]) -> di
             raise ReferenceDataError(f"{where}：指标类型“{row['kind']}”应为 {'/'.join(INDICATOR_KINDS)}")
         if row["kind"] == "ratio" and not (row["numerator"] and row["denominator"]):
             raise ReferenceDataError(f"{where}：比率指标 {code} 须写明分子和分母")
+        ratio_of = row.get("ratio_of", "") or "count"
+        if ratio_of not in RATIO_OF:
+            raise ReferenceDataError(f"{where}：ratio_of“{ratio_of}”应为 count（个数，须为整数）或 amount（金额等数量）")
+        bureau = row.get("bureau", "") or "total"
+        if bureau not in BUREAU_FIGURES:
+            raise ReferenceDataError(f"{where}：bureau“{bureau}”应为 total（部门报合计）、share（部门报其中一部分）"
+                                     "或 separate（部门另报本部门数）")
         reporters = _expand(registry, row["reporters"], where)
         if not reporters:
             raise ReferenceDataError(f"{where}：指标 {code} 没有填报单位")
@@ -397,7 +444,8 @@ def load_indicators(ref: Path, registry: Registry, tasks: dict[int, Task]) -> di
             district_target=_target(row["district_target"], where),
             deadline=_date(row["deadline"], where), reporters=reporters,
             reporters_text=row["reporters"], numerator=row["numerator"],
-            denominator=row["denominator"], note=row["note"], unit_targets={}, basis=False,
+            denominator=row["denominator"], note=row["note"], unit_targets={}, ratio_of=ratio_of, bureau=bureau,
+            basis=False,
         )
     for line, row in _read_csv(ref / "unit_targets.csv", ["code", "units", "target", "strive"]):
         where = f"unit_targets.csv 第{line}行"
@@ -423,8 +471,6 @@ def load_indicators(ref: Path, registry: Registry, tasks: dict[int, Task]) -> di
 
 def _basis_indicator(registry: Registry, code: str, row: dict[str, str], where: str) -> dict:
     """A row with no task: a number a reward rule counts (docs/incentives.md). No target, no status."""
-    if not re.fullmatch(r"[A-Z]{1,3}\d{2}[A-Z]?", code) or re.fullmatch(r"T\d{2}[A-Z]?", code):
-        raise ReferenceDataError(f"{where}：奖补测算依据指标的代码“{row['code']}”应形如 J01，且不同于任务指标的 T01")
     if row["kind"] != "info" or nfkc(row["district_target"]):
         raise ReferenceDataError(f"{where}：没有任务序号的指标 {code} 是奖补测算依据，类型应为 info，不设目标")
     reporters = _expand(registry, row["reporters"], where)
@@ -436,7 +482,31 @@ def _basis_indicator(registry: Registry, code: str, row: dict[str, str], where: 
                 denominator="", note=row["note"], unit_targets={}, basis=True)
 
 
-def load_params(ref: Path) -> dict:
+def load_measures(ref: Path) -> dict[str, dict[str, float]]:
+    """measures.csv (optional): unit,written,factor — a number written in WRITTEN is FACTOR of UNIT.
+
+    E.g. 万美元,美元,0.0001 or 人次,人次,1. Added to the conversions every plan has (values.CONVERSIONS).
+    """
+    path = ref / "measures.csv"
+    table: dict[str, dict[str, float]] = {}
+    if not path.exists():
+        return table
+    for line, row in _read_csv(path, ["unit", "written", "factor"]):
+        where = f"measures.csv 第{line}行"
+        unit, written = nfkc(row["unit"]), nfkc(row["written"])
+        if not unit or not written:
+            raise ReferenceDataError(f"{where}：计量单位 unit 和写法 written 都须填写")
+        try:
+            factor = float(row["factor"])
+        except ValueError:
+            raise ReferenceDataError(f"{where}：换算系数 factor“{row['factor']}”不是数字") from None
+        if not factor > 0:
+            raise ReferenceDataError(f"{where}：换算系数 factor“{row['factor']}”应大于 0")
+        table.setdefault(unit, {})[written] = factor
+    return table
+
+
+def load_params(ref: Path, info: PlanInfo | None = None) -> dict:
     path = ref / "params.yaml"
     if not path.exists():
         raise ReferenceDataError(f"缺少参考数据文件：{path}")
@@ -445,11 +515,16 @@ def load_params(ref: Path) -> dict:
     except yaml.YAMLError as exc:
         raise ReferenceDataError(f"params.yaml 无法解析：{exc}") from None
     defaults = {
-        "plan_start": dt.date(2019, 10, 12), "pace_rule": "days", "severe_lag_points": 0.30,
+        "pace_rule": "days", "severe_lag_points": 0.30,
         "late_report_days": 10, "jump_ratio": 5, "jump_floor": {}, "bureau_tolerance": 0.01,
-        "max_file_mb": 20, "organization": "埇桥区电子商务发展工作领导小组办公室",
+        "max_file_mb": 20,
     }
+    if info is not None:  # the plan's own date of issue and compiling office; params.yaml may restate them
+        defaults.update(plan_start=info.issued, organization=info.compiler)
     merged = {**defaults, **params}
+    for key, what in (("plan_start", "plan.yaml issued（印发日期）"), ("organization", "plan.yaml compiler（编制单位）")):
+        if merged.get(key) in (None, ""):
+            raise ReferenceDataError(f"params.yaml 未写 {key}，且缺少 {what}")
     if isinstance(merged["plan_start"], str):
         merged["plan_start"] = _date(merged["plan_start"], "params.yaml plan_start")
     if merged["pace_rule"] not in ("days", "months"):
@@ -460,7 +535,9 @@ def load_params(ref: Path) -> dict:
 def load_plan(ref: str | Path | None = None) -> Plan:
     """Load and validate data/reference (or the folder given)."""
     folder = Path(ref) if ref is not None else reference_dir()
-    return _load_plan_cached(str(folder.resolve()), _stamp(folder))
+    plan = _load_plan_cached(str(folder.resolve()), _stamp(folder))
+    values.use_measures(plan.measures, {ind.unit for ind in plan.indicators.values()})
+    return plan
 
 
 def _stamp(folder: Path) -> tuple:
@@ -470,15 +547,38 @@ def _stamp(folder: Path) -> tuple:
 @functools.lru_cache(maxsize=8)
 def _load_plan_cached(folder: str, _stamp: tuple) -> Plan:
     ref = Path(folder)
-    registry = load_registry(ref)
+    try:
+        info = load_plan_info(ref)
+    except PlanFileError as exc:
+        raise ReferenceDataError(str(exc)) from None
+    prefixes = tuple(dict.fromkeys((*info.strip_prefixes, info.jurisdiction)))
+    registry = load_registry(ref, prefixes, info.level)
     tasks = load_tasks(ref, registry)
     catalogue = load_indicators(ref, registry, tasks)
     indicators = {c: i for c, i in catalogue.items() if not i.basis}
     basis = {c: i for c, i in catalogue.items() if i.basis}
-    params = load_params(ref)
+    info = _settle_headline(info, indicators)
+    params = load_params(ref, info)
+    measures = load_measures(ref)
     files = {p.name: p for p in sorted(ref.glob("*")) if p.suffix in (".csv", ".yaml")}
-    plan = Plan(registry, tasks, indicators, params, files, basis=basis)
+    plan = Plan(registry, tasks, indicators, params, files, info, measures, basis=basis)
     from .incentives import load_rules  # the reward rules name indicators: checked against this plan
 
     plan.incentives = load_rules(ref, plan)
     return plan
+
+
+def _settle_headline(info: PlanInfo, indicators: dict[str, Indicator]) -> PlanInfo:
+    """plan.yaml headline / trend / lead checked against the catalogue; when absent, drawn from it:
+    the scored numeric indicators with a district target head the report, the first one leads."""
+    for key in ("headline", "trend"):
+        for code in getattr(info, key):
+            if code not in indicators:
+                raise ReferenceDataError(f"plan.yaml：{key} 中的指标代码“{code}”不在 indicators.csv 中")
+    if info.lead and info.lead not in indicators:
+        raise ReferenceDataError(f"plan.yaml：lead 中的指标代码“{info.lead}”不在 indicators.csv 中")
+    headline = info.headline or tuple(c for c, i in indicators.items() if i.kind in ("count", "amount", "ratio")
+                                      and i.district_target is not None)
+    trend = info.trend or tuple(c for c in headline if indicators[c].kind in ("count", "amount", "ratio"))[:6]
+    lead = info.lead or next((c for c in headline if indicators[c].kind in ("amount", "count")), "")
+    return dataclasses.replace(info, headline=headline, trend=trend, lead=lead)

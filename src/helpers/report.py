@@ -30,11 +30,10 @@ from .completion import (
     QuarterOutputs,
 )
 from .outputs import read_csv
-from .paths import processed_dir, raw_dir
-from .reference import DISTRICT, Plan
+from .paths import processed_dir, raw_dir, reference_dir
+from .reference import DISTRICT, Plan, load_plan
 
-HEADLINE = ("T01", "T02", "T03A", "T03B", "T04", "T05", "T06", "T07A", "T13A", "T14", "T15")
-TREND_HEADLINE = ("T01", "T02", "T03A", "T05", "T13A", "T14")
+# The indicators that head the report and its trend are the plan's (plan.yaml headline / trend / lead).
 LAGGING = (FAR_BEHIND, OVERDUE, BEHIND, STRIVE_MISSED)
 SAMPLE_MARK = "示例数据"
 
@@ -45,10 +44,12 @@ class ReportData(QuarterOutputs):
     rejects: pd.DataFrame
     log: dict
     sample: bool
+    whole: str = DISTRICT  # the scope of the plan's totals: 全区, 全县 …
 
 
-def load(data_dir: str | Path, quarter: str) -> ReportData:
+def load(data_dir: str | Path, quarter: str, plan: Plan | None = None) -> ReportData:
     """Read what ingest and evaluate wrote for QUARTER."""
+    plan = plan or load_plan(reference_dir(data_dir))
     folder = processed_dir(data_dir, quarter)
     comp = read_csv(folder / "completion.csv", numeric=["target", "actual", "rate", "expected"])
     scores = read_csv(folder / "scores.csv", numeric=["indicators", "missing", "score", "rank", "peers"])
@@ -59,7 +60,7 @@ def load(data_dir: str | Path, quarter: str) -> ReportData:
     log = json.loads((folder / "ingest_log.json").read_text(encoding="utf-8"))
     as_of = dt.date.fromisoformat(comp["as_of"].iloc[0]) if len(comp) else quarters.quarter_end(quarter)
     return ReportData(quarter, as_of, comp, scores, reporting, read_csv(folder / "flags.csv"), trend, subs,
-                      read_csv(folder / "rejects.csv"), log, is_sample(data_dir, quarter, log))
+                      read_csv(folder / "rejects.csv"), log, is_sample(data_dir, quarter, log), plan.district)
 
 
 def is_sample(data_dir: str | Path, quarter: str, log: dict) -> bool:
@@ -71,7 +72,7 @@ def is_sample(data_dir: str | Path, quarter: str, log: dict) -> bool:
 
 
 def district(rd: ReportData) -> pd.DataFrame:
-    return rd.completion[rd.completion["scope"] == DISTRICT].copy()
+    return rd.completion[rd.completion["scope"] == rd.whole].copy()
 
 
 def fmt_number(x: float, unit: str = "") -> str:
@@ -95,18 +96,19 @@ def fmt_value(x: float, kind: str, unit: str) -> str:
 # ---------------------------------------------------------------- 总体情况
 
 
-def headline_table(rd: ReportData, plan: Plan, codes=HEADLINE) -> pd.DataFrame:
+def headline_table(rd: ReportData, plan: Plan, codes=None) -> pd.DataFrame:
     d = district(rd).set_index("indicator")
     rows = []
-    for code in codes:
+    for code in codes or plan.words.headline:
         ind, r = plan.indicators[code], d.loc[code]
-        rows.append({"指标": f"{ind.name}", "全区完成": fmt_value(r["actual"], ind.kind, ind.unit),
+        rows.append({"指标": f"{ind.name}", f"{rd.whole}完成": fmt_value(r["actual"], ind.kind, ind.unit),
                      "目标": fmt_value(r["target"], ind.kind, ind.unit), "完成率": r["rate"],
                      "序时进度": r["expected"], "状态": r["status"]})
     return pd.DataFrame(rows)
 
 
-def status_counts(rd: ReportData, scope: str = DISTRICT) -> pd.Series:
+def status_counts(rd: ReportData, scope: str | None = None) -> pd.Series:
+    scope = scope or rd.whole
     s = rd.completion[(rd.completion["scope"] == scope) & (rd.completion["status"] != "")]["status"]
     counts = s.value_counts()
     return pd.Series({k: int(counts.get(k, 0)) for k in STATUSES if counts.get(k, 0)}, dtype=int)
@@ -127,15 +129,18 @@ def key_sentences(rd: ReportData, plan: Plan) -> list[str]:
     """Three to five sentences a leader reads first, generated from the data."""
     d = district(rd).set_index("indicator")
     out = []
-    t01 = d.loc["T01"]
-    unreported = [f for f in str(t01["flags"]).split("；") if f.startswith("不含未报送")]
-    out.append(f"截至{rd.as_of.year}年{rd.as_of.month}月{rd.as_of.day}日，全区农村产品网络销售额新增"
-               f"{fmt_number(t01['actual'])}万元，为目标15,000万元的{t01['rate']:.1%}，状态为“{t01['status']}”"
-               + (f"（{unreported[0]}）" if unreported else "") + "。")
+    lead = plan.words.lead
+    if lead:  # plan.yaml lead: the indicator the summary opens with
+        r, ind = d.loc[lead], plan.indicators[lead]
+        unreported = [f for f in str(r["flags"]).split("；") if f.startswith("不含未报送")]
+        rate = f"{r['rate']:.1%}" if r["rate"] == r["rate"] else "—"
+        out.append(f"截至{rd.as_of.year}年{rd.as_of.month}月{rd.as_of.day}日，{rd.whole}{ind.name}"
+                   f"{fmt_value(r['actual'], ind.kind, ind.unit)}，为目标{fmt_value(r['target'], ind.kind, ind.unit)}"
+                   f"的{rate}，状态为“{r['status']}”" + (f"（{unreported[0]}）" if unreported else "") + "。")
     scored = d[d["status"] != ""]
     green = scored["status"].isin([DONE, DONE_LATE, ON_PACE]).sum()
     red = scored["status"].isin([FAR_BEHIND, OVERDUE]).sum()
-    out.append(f"纳入考核的{len(scored)}项全区指标中，{green}项已完成或按序时推进，"
+    out.append(f"纳入考核的{len(scored)}项{rd.whole}指标中，{green}项已完成或按序时推进，"
                f"{red}项严重滞后或逾期未完成。")
     worst = scored[scored["status"].isin([OVERDUE, FAR_BEHIND])].sort_values("rate").head(3)
     if len(worst):
@@ -173,7 +178,7 @@ def task_table(rd: ReportData, plan: Plan) -> pd.DataFrame:
             actual = fmt_value(r["actual"], ind.kind, ind.unit)
             target_text = fmt_value(target, ind.kind, ind.unit) if target == target else "—"
         rows.append({"序号": ind.task, "指标": f"{code} {ind.name}（时限{ind.deadline:%Y-%m-%d}）",
-                     "全区完成": actual, "目标": target_text, "完成率": r["rate"], "序时进度": r["expected"],
+                     f"{rd.whole}完成": actual, "目标": target_text, "完成率": r["rate"], "序时进度": r["expected"],
                      "状态": r["status"] or "不考核", "牵头单位": task.lead})
     return pd.DataFrame(rows)
 
@@ -185,7 +190,7 @@ def rate_matrix(rd: ReportData, plan: Plan, groups=("乡镇", "街道")) -> pd.D
     """Units × scored indicators, rates as fractions (NaN where nothing was reported)."""
     units = plan.registry.units
     c = rd.completion
-    c = c[(c["scope"] != DISTRICT) & c["scope"].map(lambda u: u in units and units[u].peer_group in groups)]
+    c = c[(c["scope"] != rd.whole) & c["scope"].map(lambda u: u in units and units[u].peer_group in groups)]
     c = c[c["target"].notna()]
     m = c.pivot_table(index="scope", columns="indicator", values="rate", aggfunc="first", dropna=False)
     order = [u for u in units if u in m.index]
@@ -202,7 +207,7 @@ def ranking(rd: ReportData, group: str) -> pd.DataFrame:
 def lagging_units(rd: ReportData, plan: Plan, limit: int = 40) -> pd.DataFrame:
     """Units behind on their own targets, with what they said stands in the way (存在问题)."""
     c = rd.completion
-    c = c[(c["scope"] != DISTRICT) & c["target"].notna() & c["status"].isin(LAGGING)]
+    c = c[(c["scope"] != rd.whole) & c["target"].notna() & c["status"].isin(LAGGING)]
     subs = rd.submissions.set_index(["unit", "indicator"])
     rows = []
     for r in c.itertuples():
@@ -225,7 +230,7 @@ def bureau_table(rd: ReportData, plan: Plan) -> pd.DataFrame:
     rows = []
     for r in c.itertuples():
         ind = plan.indicators[r.indicator]
-        role = "牵头（全区数）" if "牵头任务" in str(r.flags) else "本单位填报"
+        role = f"牵头（{rd.whole}数）" if "牵头任务" in str(r.flags) else "本单位填报"
         rows.append({"单位": r.scope, "任务": ind.task, "指标": f"{r.indicator} {ind.name}", "角色": role,
                      "完成": fmt_value(r.actual, ind.kind, ind.unit),
                      "完成率": r.rate, "状态": r.status or "不考核"})
@@ -245,12 +250,15 @@ def reporting_table(rd: ReportData, exceptions_only: bool = False) -> pd.DataFra
                          "季末后天数": rep["days_after_quarter_end"], "报送情况": rep["status"]})
 
 
-def trend_frame(rd: ReportData, plan: Plan, codes=TREND_HEADLINE) -> pd.DataFrame:
-    t = rd.trend[rd.trend["indicator"].isin(codes)].copy()
-    return t[["quarter", "indicator", "name", "actual", "target", "rate"]].reset_index(drop=True)
+def trend_frame(rd: ReportData, plan: Plan, codes=None) -> pd.DataFrame:
+    t = rd.trend[rd.trend["indicator"].isin(codes or plan.words.trend)].copy()
+    t = t[["quarter", "indicator", "name", "actual", "target", "rate"]].reset_index(drop=True)
+    t.attrs["percent"] = sorted(c for c in set(t["indicator"]) if plan.indicators[c].kind == "ratio")
+    return t
 
 
-def trend_table(rd: ReportData, plan: Plan, codes=TREND_HEADLINE) -> pd.DataFrame:
+def trend_table(rd: ReportData, plan: Plan, codes=None) -> pd.DataFrame:
+    codes = codes or plan.words.trend
     t = trend_frame(rd, plan, codes)
     t["value"] = [fmt_value(a, plan.indicators[c].kind, plan.indicators[c].unit)
                   for a, c in zip(t["actual"], t["indicator"], strict=True)]
@@ -306,18 +314,20 @@ def method_text(plan: Plan) -> list[str]:
         f"低于序时进度不超过 {p['severe_lag_points']:.0%} 个百分点为“滞后”，超过为“严重滞后”；时限已过仍未完成为"
         f"“逾期未完成”，力争目标时限已过未达成为“未达成(力争)”。",
         "定性指标仅在状态为“已完成”且提供佐证材料时计为完成；未提供佐证的“已完成”按“推进中”计，并提示“缺少佐证”。",
-        "全区数为已报送单位之和，未报送单位不计为零，而在备注中注明“不含未报送单位”；单位综合得分中未报送或"
+        f"{plan.district}数为已报送单位之和，未报送单位不计为零，而在备注中注明“不含未报送单位”；单位综合得分中未报送或"
         "数据冲突的指标按 0 计。",
         f"填报日期晚于季末 {p['late_report_days']} 天以上为迟报。累计值低于上期、环比增长超过 {p['jump_ratio']} 倍"
         f"等情况只作提示，不改变填报值。",
     ]
 
 
-def status_rules() -> pd.DataFrame:
+def status_rules(plan: Plan | None = None) -> pd.DataFrame:
+    severe = plan.params["severe_lag_points"] if plan is not None else 0.30
+    points = f"{severe * 100:g}个百分点"
     rules = [
         (DONE, "完成率 ≥ 100%，且在时限内达到"), (DONE_LATE, "完成率 ≥ 100%，首次达到的报告期晚于时限"),
-        (ON_PACE, "完成率 ≥ 序时进度，未过时限"), (BEHIND, "序时进度 − 30个百分点 ≤ 完成率 < 序时进度"),
-        (FAR_BEHIND, "完成率 < 序时进度 − 30个百分点，未过时限"), (OVERDUE, "已过时限，完成率 < 100%"),
+        (ON_PACE, "完成率 ≥ 序时进度，未过时限"), (BEHIND, f"序时进度 − {points} ≤ 完成率 < 序时进度"),
+        (FAR_BEHIND, f"完成率 < 序时进度 − {points}，未过时限"), (OVERDUE, "已过时限，完成率 < 100%"),
         (STRIVE_MISSED, "力争目标时限已过仍未达成"), (MISSING, "应报未报或缺少数值"),
         (CONFLICT, "同一单位同一指标报送了不同数值"),
     ]
@@ -327,15 +337,16 @@ def status_rules() -> pd.DataFrame:
 # ---------------------------------------------------------------- HTML pieces for the notebook
 
 
-def cover_html(rd: ReportData, plan: Plan, title: str = "埇桥区农村电商优化升级工作评估报告") -> str:
+def cover_html(rd: ReportData, plan: Plan, title: str | None = None) -> str:
     """The cover: title, period, evaluation date, organisation, basis, and a 示例数据 mark for samples."""
     from .layout import cover_html as render_cover
 
+    title = title or plan.words.report_title
     d = rd.as_of
     meta = {"报告期": f"{quarters.quarter_label(rd.quarter)}（{rd.quarter}）",
             "评估日期": f"{d.year}年{d.month}月{d.day}日",
             "编制单位": str(plan.params.get("organization", "")),
-            "评估依据": "《埇桥区农村电商优化升级工作方案》（埇政办秘〔2019〕38号）"}
+            "评估依据": plan.words.basis}
     if rd.sample:
         meta["数据说明"] = "示例数据：由程序生成，不是真实统计"
     return render_cover(title, quarters.quarter_label(rd.quarter), meta, sample=rd.sample)
@@ -387,3 +398,58 @@ def incentives_html(rd: ReportData, plan: Plan, data_dir: str | Path, number: st
         html_table(matrix, caption="测算依据的报送单位（累计数；“未报”为该单位未报送，*为本季度未报、沿用上期）",
                    numeric=[c for c in matrix.columns if c != "单位"]),
     ])
+
+
+# ---------------------------------------------------------------- the plan's words for headings
+
+
+NUMERALS = "一二三四五六七八九十"
+
+
+def plan_words(rd: ReportData, plan: Plan) -> dict[str, str]:
+    """Headings' words, from the plan: 乡镇、街道 (the kinds it has), 17 项任务, 区直部门, 全区, 区级数据不一致."""
+    local = plan.kinds_present("乡镇", "街道")
+    return {"local": "、".join(local), "tasks": f"{len(plan.tasks)} 项任务", "bureaus": plan.words.bureaus,
+            "whole": rd.whole, "whole_done": f"{rd.whole}完成", "mismatch": f"{plan.words.level_adj}数据不一致"}
+
+
+def ranked_groups(rd: ReportData, plan: Plan) -> list[str]:
+    """The peer groups (乡镇, 街道) that have units with a score: only they get a ranking table."""
+    present = set(rd.scores["peer_group"]) if len(rd.scores) else set()
+    return [g for g in plan.kinds_present("乡镇", "街道") if g in present]
+
+
+def rated_groups(rd: ReportData, plan: Plan) -> list[str]:
+    """The peer groups (乡镇, 街道) with own targets, i.e. rows in the rate heatmap."""
+    units = plan.registry.units
+    m = rate_matrix(rd, plan)
+    present = {units[u].peer_group for u in m.index}
+    return [g for g in ("乡镇", "街道") if g in present]
+
+
+def unit_sections(rd: ReportData, plan: Plan) -> dict[str, str]:
+    """The sub-sections of 各单位完成情况 the plan has, numbered in order; a plan without 街道 has no
+    街道 ranking, one without department tasks no department section (empty sections are left out)."""
+    w = plan_words(rd, plan)
+    present = plan.kinds_present()
+    titles = {}
+    rated = rated_groups(rd, plan)
+    if rated:
+        titles["rates"] = f"{'、'.join(rated)}指标完成率"
+    if ranked_groups(rd, plan):
+        titles["ranking"] = "综合得分排名"
+    titles["lagging"] = "滞后事项及原因"
+    if "部门" in present and len(bureau_table(rd, plan)):
+        titles["bureaus"] = f"{w['bureaus']}牵头任务"
+    return {key: f"（{NUMERALS[i]}）{text}" for i, (key, text) in enumerate(titles.items())}
+
+
+def task_intro(rd: ReportData, plan: Plan) -> str:
+    w = plan_words(rd, plan)
+    return (f"方案附件《具体任务分解表》{w['tasks']}逐项对照。“{w['whole_done']}”为已报送单位之和"
+            + ("（比率指标为分子之和 ÷ 分母之和）" if any(i.kind == "ratio" for i in plan.indicators.values()) else "")
+            + "。")
+
+
+def heading_html(text: str, level: int = 3) -> str:
+    return f"<h{level}>{html.escape(text)}</h{level}>"

@@ -432,6 +432,7 @@ def _plant_conflict(sf: SampleFile, p: Planted, plan: Plan) -> list[SampleFile]:
     progress = "更正：" + PROGRESS[p.indicator].format(v=_fmt(value))
     again = FormRow(**{**original.__dict__, "value": value, "progress": progress})
     form = Form(unit=sf.unit, quarter=sf.quarter, rows=[again], reported_on=sf.form.reported_on,
+                heading=sf.form.heading, note=sf.form.note,
                 title_note=SAMPLE_NOTE + "（更正）", signature=SIGNATURE)
     sf.rejected.append(p.indicator)
     fmt = "csv" if sf.fmt != "csv" else "xlsx"

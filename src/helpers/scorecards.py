@@ -30,8 +30,7 @@ from .paths import processed_dir, raw_dir, reference_dir, safe_name
 from .reference import Plan, load_plan
 from .tables import html_table
 
-CARD_TITLE = "埇桥区农村电商优化升级工作单位评估卡"
-LEAD_FLAG = "牵头任务（全区数）"
+LEAD_FLAG = "牵头任务（"  # completion.csv marks a lead unit's rows 牵头任务（全区数） in the plan's words
 PCT = {"完成率": "pct", "序时进度": "pct"}
 
 # Card rules on top of report.css. The card is nearly all tables, so its few sentences use the sans face
@@ -128,7 +127,7 @@ def load_context(data_dir: str | Path, quarter: str, as_of: dt.date | str | None
     as_of = as_of or quarters.quarter_end(quarter)  # never a date an earlier `evaluate --as-of` left behind
     ensure_processed(data_dir, quarter, plan, progress)
     history = C.load_history(data_dir, quarter)
-    rd = report.load(data_dir, quarter)
+    rd = report.load(data_dir, quarter, plan)
     if as_of is not None and as_of != rd.as_of:
         rd = _reevaluated(rd, history, quarter, as_of, plan)
     return CardContext(quarter, plan, rd, history_cells(history, plan), reporting_history(history, plan))
@@ -138,7 +137,7 @@ def _reevaluated(rd: report.ReportData, history: dict, quarter: str, as_of: dt.d
     """The report data at another evaluation date, in memory (processed files stay as they are)."""
     ev = C.evaluate(history, quarter, as_of, plan)
     return report.ReportData(quarter, as_of, ev.completion, ev.scores, ev.reporting, ev.flags, ev.trend,
-                             rd.submissions, rd.rejects, rd.log, rd.sample)
+                             rd.submissions, rd.rejects, rd.log, rd.sample, rd.whole)
 
 
 def history_cells(history: dict[str, C.QuarterData], plan: Plan) -> pd.DataFrame:
@@ -248,7 +247,8 @@ def _trend_cell(r: pd.Series, ind) -> str:
 
 def led_tasks_table(ctx: CardContext, unit: str) -> pd.DataFrame:
     """For a bureau: the tasks it leads, judged by the district figure."""
-    cols = ["任务", "指标", "全区完成", "目标", "完成率", "序时进度", "状态"]
+    whole_done = f"{ctx.rd.whole}完成"
+    cols = ["任务", "指标", whole_done, "目标", "完成率", "序时进度", "状态"]
     if ctx.plan.registry.units[unit].peer_group != "部门":
         return pd.DataFrame(columns=cols)
     d = report.district(ctx.rd).set_index("indicator")
@@ -263,7 +263,7 @@ def led_tasks_table(ctx: CardContext, unit: str) -> pd.DataFrame:
                 r["actual"], ind.kind, ind.unit)
             target = f"{report.fmt_number(r['target'])}个单位" if multi_qual else (
                 _value_text(r["target"], ind.kind, ind.unit) if r["target"] == r["target"] else "不考核")
-            rows.append({"任务": task.number, "指标": f"{code} {ind.name}", "全区完成": actual, "目标": target,
+            rows.append({"任务": task.number, "指标": f"{code} {ind.name}", whole_done: actual, "目标": target,
                          "完成率": r["rate"], "序时进度": r["expected"], "状态": r["status"] or "不考核"})
     return pd.DataFrame(rows, columns=cols)
 
@@ -313,7 +313,7 @@ def header_html(ctx: CardContext, unit: str) -> str:
     sample = f'<p class="sample-mark">{report.SAMPLE_MARK}</p>' if ctx.rd.sample else ""
     meta = (f"类别：{kind}　报告期：{quarters.quarter_label(ctx.quarter)}（{ctx.quarter}）"
             f"　评估日期：{d.year}年{d.month}月{d.day}日")
-    return (f'<header class="card-head"><p class="card-kicker">{html.escape(CARD_TITLE)}</p>'
+    return (f'<header class="card-head"><p class="card-kicker">{html.escape(ctx.plan.words.scorecard_title)}</p>'
             f"<h1>{html.escape(unit)}</h1><p class=\"card-meta\">{html.escape(meta)}</p>{sample}</header>")
 
 
@@ -348,7 +348,7 @@ def card_sections(ctx: CardContext, unit: str) -> list[tuple[str, str]]:
         widths={"指标": "31%", "目标": "9%", "完成": "11%", "完成率": "8%", "序时进度": "8%", "状态": "13%"}))]
     led = led_tasks_table(ctx, unit)
     if not led.empty:
-        sections.append(("牵头任务（按全区数评价）", html_table(led, formats=PCT, status_col="状态",
+        sections.append((f"牵头任务（按{ctx.rd.whole}数评价）", html_table(led, formats=PCT, status_col="状态",
                                                    widths={"任务": "6%", "指标": "32%", "状态": "13%"})))
     checks = (_table_or_none(flags_table(ctx, unit), "本期没有核查提示。", widths={"指标": "30%", "核查提示": "14%"})
               + _table_or_none(rejects_table(ctx, unit), "本期没有被退回的数据。", caption="未采用的数据（退回记录）",
@@ -376,7 +376,7 @@ def card_body(ctx: CardContext, unit: str) -> str:
 
 def card_html(ctx: CardContext, unit: str) -> str:
     """A self-contained HTML document of the card, in the report's look (report.css + card rules)."""
-    title = f"{unit} · {CARD_TITLE}（{ctx.quarter}）"
+    title = f"{unit} · {ctx.plan.words.scorecard_title}（{ctx.quarter}）"
     return ("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
             f"<title>{html.escape(title)}</title>\n<style>\n{report_css()}\n{CARD_CSS}</style>\n</head>\n"
             f'<body>\n{card_body(ctx, unit)}\n<div id="{END_ID}"></div>\n</body>\n</html>\n')

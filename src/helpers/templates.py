@@ -27,17 +27,65 @@ COLUMNS = ["指标代码", "指标名称", "计量单位", "目标值", "累计�
            "进展情况", "存在问题", "下步打算", "佐证材料"]
 LOCKED_COLUMNS = ("指标代码", "指标名称", "计量单位", "目标值")
 STATUSES = ("未启动", "推进中", "已完成")
-TITLE = "埇桥区农村电商优化升级工作进展填报表"
 INSTRUCTIONS_SHEET = "填报说明"
 DATA_SHEET = "进展填报表"
-REPORT_DAYS = 10  # 季末后10日内报送
-NOTE = ("注：1.累计完成值为2019年10月12日方案印发以来的累计数，请填数字；2.比率指标在“累计完成值”填分子、"
-        "在“基数”填行政村总数；3.进展状态为“已完成”的须填写佐证材料；4.请于季末后10日内报送。")
+REPORT_DAYS = 10  # 季末后10日内报送, unless params.yaml late_report_days says otherwise
+# The form's title, note and instructions take the plan's words (plan.yaml, indicators.csv, params.yaml).
 SIGNATURE = "填报人：            联系电话："
 QUALITATIVE_HINT = "定性指标：在“进展状态”中选择，填写进展情况；已完成的须在“佐证材料”列明材料名称。累计完成值不填。"
 MILESTONE_HINT = "里程碑指标：完成后在“进展状态”选“已完成”，在“进展情况”写明完成日期，并填写佐证材料。累计完成值不填。"
-RATIO_HINT = "比率指标：“累计完成值”填{num}，“基数”填{den}（本乡镇行政村总数）。"
+RATIO_HINT = "比率指标：“累计完成值”填{num}，“基数”填{den}（{who}{basis}）。"
 BASIS_HINT = "奖补资金测算依据：不属于附件任务，不考核；请填累计数，没有发生填 0。"
+NUMERALS = "①②③④⑤⑥⑦⑧⑨"
+
+
+def _days(plan: Plan) -> int:
+    return int(plan.params.get("late_report_days", REPORT_DAYS))
+
+
+def _ratios(plan: Plan) -> list[Indicator]:
+    return [ind for ind in plan.indicators.values() if ind.kind == "ratio"]
+
+
+def ratio_basis(plan: Plan) -> str:
+    """What 基数 holds in the plan's words: 行政村数 → 行政村总数; several ratios of different bases → 分母."""
+    dens = list(dict.fromkeys(ind.denominator for ind in _ratios(plan)))
+    if len(dens) != 1:
+        return "分母"
+    return dens[0][:-1] + "总数" if dens[0].endswith("数") else dens[0]
+
+
+def _ratio_who(plan: Plan, ind: Indicator | None = None) -> str:
+    inds = [ind] if ind is not None else _ratios(plan)
+    townships = all(plan.registry.units[u].is_township for i in inds for u in i.reporters)
+    return "本乡镇" if townships else "本单位"
+
+
+def form_title(plan: Plan) -> str:
+    return plan.words.template_title
+
+
+def form_note(plan: Plan) -> str:
+    """The note under the table: counted since the plan's date of issue, due N days after the quarter."""
+    items = [f"累计完成值为{plan.words.issued_text}方案印发以来的累计数，请填数字"]
+    if _ratios(plan):
+        items.append(f"比率指标在“累计完成值”填分子、在“基数”填{ratio_basis(plan)}")
+    items += ["进展状态为“已完成”的须填写佐证材料", f"请于季末后{_days(plan)}日内报送。"]
+    return "注：" + "；".join(f"{i}.{t}" for i, t in enumerate(items, start=1))
+
+
+def measure_note(plan: Plan) -> str:
+    """计量单位 line of the instructions: plan.yaml measure_note, else each unit with its indicators."""
+    if plan.words.measure_note:
+        return plan.words.measure_note
+    by_unit: dict[str, list[str]] = {}
+    for ind in plan.indicators.values():
+        if ind.unit and ind.kind != "ratio":
+            by_unit.setdefault(ind.unit, []).append(ind.name)
+    parts = [f"{u}（{'、'.join(names)}）" for u, names in by_unit.items()]
+    if _ratios(plan):
+        parts.append("%（比率，填分子和分母）")
+    return "、".join(parts) + "。"
 
 
 # ---------------------------------------------------------------- the form as data
@@ -79,6 +127,8 @@ class Form:
     reported_on: str = ""  # 填报日期, filled by the unit
     quarter_text: str = ""  # 报告期 as written, if not the plain 2019Q4 (e.g. 2019年第四季度)
     title_note: str = ""  # e.g. "（示例数据，非真实统计）"
+    heading: str = ""  # the plan's form title (plan.yaml), set by blank_form
+    note: str = ""  # the note under the table (form_note), set by blank_form
     signature: str = SIGNATURE
     columns: list[str] = field(default_factory=lambda: list(COLUMNS))  # canonical names, in sheet order
     labels: dict[str, str] = field(default_factory=dict)  # header written for a column, if not canonical
@@ -89,7 +139,7 @@ class Form:
 
     @property
     def title(self) -> str:
-        return f"{TITLE}（{quarter_label(self.quarter)}）{self.title_note}"
+        return f"{self.heading}（{quarter_label(self.quarter)}）{self.title_note}"
 
 
 @dataclass(frozen=True)
@@ -109,7 +159,7 @@ def form_grid(form: Form) -> list[GridRow]:
             GridRow("meta", meta),
             GridRow("header", list(form.headers))]
     grid += [GridRow("data", row.cells(form.columns)) for row in form.rows]
-    grid += [GridRow("note", [NOTE] + [""] * (width - 1)),
+    grid += [GridRow("note", [form.note] + [""] * (width - 1)),
              GridRow("note", [form.signature] + [""] * (width - 1))]
     return grid
 
@@ -133,7 +183,7 @@ def _target_value(ind: Indicator, target: float) -> object:
     return int(target) if float(target).is_integer() else target
 
 
-def hint_of(ind: Indicator) -> str:
+def hint_of(ind: Indicator, plan: Plan | None = None) -> str:
     if ind.basis:
         return BASIS_HINT
     if ind.kind == "qualitative":
@@ -141,18 +191,21 @@ def hint_of(ind: Indicator) -> str:
     if ind.kind == "milestone":
         return MILESTONE_HINT
     if ind.kind == "ratio":
-        return RATIO_HINT.format(num=ind.numerator, den=ind.denominator)
+        basis = ind.denominator[:-1] + "总数" if ind.denominator.endswith("数") else ind.denominator
+        who = _ratio_who(plan, ind) if plan is not None else "本单位"
+        return RATIO_HINT.format(num=ind.numerator, den=ind.denominator, who=who, basis=basis)
     return ""
 
 
 def template_rows(plan: Plan, unit: str) -> list[FormRow]:
     return [FormRow(code=ind.code, name=ind.name, unit=ind.unit or "—", target=target_of(ind, unit),
-                    kind=ind.kind, hint=hint_of(ind))
+                    kind=ind.kind, hint=hint_of(ind, plan))
             for ind in plan.indicators_for(unit)]
 
 
 def blank_form(plan: Plan, unit: str, quarter: str) -> Form:
-    return Form(unit=unit, quarter=quarter, rows=template_rows(plan, unit))
+    return Form(unit=unit, quarter=quarter, rows=template_rows(plan, unit), heading=form_title(plan),
+                note=form_note(plan))
 
 
 def safe_filename(unit: str, quarter: str, ext: str = "xlsx") -> str:
@@ -160,8 +213,8 @@ def safe_filename(unit: str, quarter: str, ext: str = "xlsx") -> str:
     return f"{safe_name(unit)}_{quarter}.{ext}"
 
 
-def report_deadline(quarter: str) -> dt.date:
-    return quarter_end(quarter) + dt.timedelta(days=REPORT_DAYS)
+def report_deadline(quarter: str, days: int = REPORT_DAYS) -> dt.date:
+    return quarter_end(quarter) + dt.timedelta(days=days)
 
 
 def document_time(quarter: str) -> dt.datetime:
@@ -175,27 +228,34 @@ def document_time(quarter: str) -> dt.datetime:
 
 def instruction_lines(plan: Plan, form: Form) -> list[tuple[str, str]]:
     """(heading, text) pairs of the 填报说明 sheet. Column names appear quoted, never as a header row."""
-    deadline = report_deadline(form.quarter)
+    days, words = _days(plan), plan.words
+    deadline = report_deadline(form.quarter, days)
+    money = list(dict.fromkeys(i.unit for i in plan.indicators.values() if i.kind in ("amount", "info")
+                               and "元" in i.unit))
+    money_text = f"金额以“计量单位”为准（{'、'.join(money)}）" if money else "按“计量单位”填写"
+    ratios = _ratios(plan)
     lines = [
-        (f"{TITLE}填报说明", ""),
+        (f"{form.heading or words.template_title}填报说明", ""),
         ("报送对象", f"{form.unit}"),
         ("报告期", f"{form.quarter}（{quarter_label(form.quarter)}）"),
-        ("报送时限", f"季末后{REPORT_DAYS}日内，即 {deadline.isoformat()} 前报送区电商办；逾期按迟报统计。"),
+        ("报送时限", f"季末后{days}日内，即 {deadline.isoformat()} 前报送{words.receiver}；逾期按迟报统计。"),
         ("文件命名", f"“单位名称_{form.quarter}.xlsx”，请勿改动表头和“指标代码”。"),
         ("“填报单位”“报告期”", "已预填，请勿修改；“填报日期”请在冒号后填写，如 填报日期：2020-01-08。"),
         ("“指标代码”“指标名称”“计量单位”“目标值”", "已锁定，按指标目录预填，不需填写。"),
-        ("“累计完成值”", "自2019年10月12日方案印发以来的累计数，只填数字（如 1234.5），"
-                      "金额以“计量单位”为准（万元）；没有发生填 0，不要空着。"),
-        ("“基数”", "仅比率指标（行政村通快递率、光纤和4G网络覆盖率）填写：本乡镇行政村总数；其余指标不填。"),
+        ("“累计完成值”", f"自{words.issued_text}方案印发以来的累计数，只填数字（如 1234.5），"
+                      f"{money_text}；没有发生填 0，不要空着。"),
+        ("“基数”", f"仅比率指标（{words.ratio_note or '、'.join(i.name for i in ratios)}）填写：{_ratio_who(plan)}{ratio_basis(plan)}；"
+                 "其余指标不填。"),
         ("“进展状态”", f"下拉选择：{' / '.join(STATUSES)}。"),
         ("“进展情况”“存在问题”“下步打算”", "简要文字说明本季度工作进展、困难和下一步措施。"),
         ("“佐证材料”", "进展状态为“已完成”的，必须列明佐证材料（文件名称、文号或照片说明），"
                     "并随表报送；无佐证的按“推进中”统计，并标注“缺少佐证”。"),
-        ("计量单位", "万元（金额）、个（主体、村、点、品牌、产品）、公里（农村公路）、人（培训合格人数）、"
-                  "场（产销对接活动）、%（比率，填分子和分母）。"),
+        ("计量单位", measure_note(plan)),
         ("定性和里程碑指标", "不填“累计完成值”，以“进展状态”和佐证材料为准。"),
         ("本单位填报的指标", ""),
     ]
+    if not ratios:  # a plan without ratios has no 基数 to explain
+        lines = [line for line in lines if line[0] != "“基数”"]
     lines += [(ind.code, _indicator_line(ind, form.unit)) for ind in plan.indicators_for(form.unit)]
     return lines
 
@@ -227,6 +287,7 @@ class _Formats:
         self.note_open = wb.add_format({**base, "font_size": 10, "locked": False})
         self.heading = wb.add_format({**base, "bold": True, "text_wrap": True, "border": 1})
         self.text = wb.add_format({**base, "text_wrap": True, "border": 1})
+        self.author = ""  # the hints' author: the office units report to (plan.yaml receiver)
 
 
 def xlsx_bytes(plan: Plan, form: Form) -> bytes:
@@ -236,6 +297,7 @@ def xlsx_bytes(plan: Plan, form: Form) -> bytes:
     wb.set_properties({"title": form.title, "subject": f"{form.unit} {form.quarter}",
                        "author": plan.params.get("organization", ""), "created": document_time(form.quarter)})
     fmt = _Formats(wb)
+    fmt.author = plan.words.receiver
     _write_instructions(wb.add_worksheet(INSTRUCTIONS_SHEET), fmt, instruction_lines(plan, form))
     _write_data_sheet(wb.add_worksheet(DATA_SHEET), fmt, form)
     wb.close()
@@ -306,7 +368,7 @@ def _write_data_row(ws, r: int, row: FormRow, columns: list[str], fmt: _Formats)
         _write_cell(ws, r, c, value, _cell_format(row, name, fmt))
     if row.hint:
         col = columns.index("基数" if row.kind == "ratio" else "进展状态")
-        ws.write_comment(r, col, row.hint, {"author": "区电商办", "x_scale": 2, "y_scale": 1.5})
+        ws.write_comment(r, col, row.hint, {"author": fmt.author, "x_scale": 2, "y_scale": 1.5})
 
 
 def _cell_format(row: FormRow, column: str, fmt: _Formats):

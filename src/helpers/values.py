@@ -29,8 +29,31 @@ CONVERSIONS: dict[str, dict[str, float]] = {
     "公里": {"公里": 1.0, "千米": 1.0, "KM": 1.0, "米": 1e-3},
     "%": {"%": 1.0},
 }
-# Longest first, so 万元 is not read as 元.
-_CELL_UNITS = sorted({u for table in CONVERSIONS.values() for u in table} | {"亿", "万"}, key=len, reverse=True)
+BASE_CONVERSIONS = {unit: dict(table) for unit, table in CONVERSIONS.items()}
+
+
+def _cell_units() -> list[str]:
+    # Longest first, so 万元 is not read as 元.
+    return sorted({u for table in CONVERSIONS.values() for u in table} | {"亿", "万"}, key=len, reverse=True)
+
+
+_CELL_UNITS = _cell_units()
+
+
+def use_measures(extra: dict[str, dict[str, float]], own_units: set[str] = frozenset()) -> None:
+    """The conversions of the plan in use: the common ones above, the plan's measures.csv, and each
+    indicator's own unit read as itself (a plan counting 人次 reads "2600人次"). Replaces, never
+    accumulates, so one plan's measures do not leak into the next."""
+    global _CELL_UNITS
+    table = {unit: dict(t) for unit, t in BASE_CONVERSIONS.items()}
+    for unit in sorted(u for u in own_units if u):
+        table.setdefault(unit, {}).setdefault(unit, 1.0)
+    for unit, t in extra.items():
+        table.setdefault(unit, {unit: 1.0}).update(t)
+    CONVERSIONS.clear()
+    CONVERSIONS.update(table)
+    _CELL_UNITS = _cell_units()
+
 COUNT_UNIT = "个"  # numerator and denominator of a ratio are counts (行政村数)
 
 EXCEL_ERRORS = ("#DIV/0!", "#REF!", "#VALUE!", "#N/A", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
@@ -233,34 +256,41 @@ def parse_value(cell: object, unit: str, what: str = "累计完成值") -> tuple
     return convert(number, unit, what, cell_text(cell)), number.approximate
 
 
-def parse_ratio(numerator: object, denominator: object) -> tuple[float | None, float | None, bool]:
+def parse_ratio(numerator: object, denominator: object, whole: bool = True,
+                unit: str = COUNT_UNIT) -> tuple[float | None, float | None, bool]:
     """(numerator, denominator, approximate) of a ratio indicator; both are counts (行政村数).
 
     A percentage in 累计完成值 ('85%') is taken as a share of 基数 only where that gives a whole
     number of villages (85% of 20 = 17); otherwise it is a reject. A numerator without 基数, or a
-    numerator above it, is a reject.
+    numerator above it, is a reject. With whole=False (indicators.csv ratio_of: amount) the parts are
+    amounts in UNIT (a share of sales): any non-negative number, converted like any amount.
     """
+    unit = unit if not whole else COUNT_UNIT
     den_number = parse_number(denominator, "基数")
-    den = None if den_number is None else convert(den_number, COUNT_UNIT, "基数", cell_text(denominator))
-    _whole(den, "基数", cell_text(denominator))
+    den = None if den_number is None else convert(den_number, unit, "基数", cell_text(denominator))
+    if whole:
+        _whole(den, "基数", cell_text(denominator))
     num_number = parse_number(numerator)
     if num_number is None:
         return None, den, den_number.approximate if den_number else False
     approximate = num_number.approximate or bool(den_number and den_number.approximate)
     raw = cell_text(numerator)
     if den is None:
-        raise Reject(f"比率指标缺少基数（行政村数）：累计完成值“{raw}”没有对应的基数")
+        raise Reject(f"比率指标缺少基数{'（行政村数）' if whole else ''}：累计完成值“{raw}”没有对应的基数")
     if den == 0:
         raise Reject(f"比率指标的基数为 0：累计完成值“{raw}”，基数“{cell_text(denominator)}”")
     if num_number.unit == "%":
         share = num_number.value / 100 * den
-        if abs(share - round(share)) > 1e-6:
+        if not whole:
+            share = _tidy(share)
+        elif abs(share - round(share)) > 1e-6:
             raise Reject(f"比率指标的累计完成值应填写行政村数（分子）；“{raw}”×基数 {den:g} = {share:g}，"
                          "不是整数，无法换算")
-        num = float(round(share))
+        num = float(round(share)) if whole else share
     else:
-        num = convert(num_number, COUNT_UNIT, "累计完成值", raw)
-        _whole(num, "累计完成值", raw)
+        num = convert(num_number, unit, "累计完成值", raw)
+        if whole:
+            _whole(num, "累计完成值", raw)
     if num > den:
         raise Reject(f"比率指标的分子大于基数：累计完成值“{raw}”> 基数“{cell_text(denominator)}”")
     return num, den, approximate
