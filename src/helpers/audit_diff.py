@@ -121,10 +121,10 @@ class FileDiff:
             return UNCHANGED
         parts = []
         if self.lines:
-            parts.append(f"{len(self.lines)} 处内容改变")
+            parts.append(f"读入的数据有 {len(self.lines)} 处改变")
         if self.moved:
-            parts.append(f"{self.moved} 行仅行号改变")
-        return "内容已改变：" + "，".join(parts)
+            parts.append(f"{self.moved} 行数值未变、仅行号改变")
+        return "，".join(parts)
 
 
 def _where(sheet: str, row) -> str:

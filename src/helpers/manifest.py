@@ -322,6 +322,9 @@ def record_scorecards(quarter: str, *, data_dir, reports_dir, units, as_of, writ
     if path.is_file():
         record = load_manifest(path)
         outputs = [r for r in record.get("outputs", []) if not r["path"].startswith(units_prefix(quarter))]
+        # processed files the run did not write: the cards' own ingest or evaluation wrote them
+        known = {r["path"] for r in outputs}
+        outputs += [r for r in output_records(processed, **roots) if r["path"] not in known]
     else:  # no run of this quarter: the processed files the cards needed are this batch's outputs too
         record = build_manifest(quarter=quarter, as_of=as_of, data_dir=data_dir, reports_dir=reports_dir,
                                 staging_dir=folder, parameters={}, outputs=processed)

@@ -407,7 +407,7 @@ def input_reasons(name: str, findings: Findings, quarter: str) -> list[str]:
         elif diff.unchanged:
             out.append(f"输入 {c.name} {c.status}，但{audit_diff.UNCHANGED}")
         else:
-            out.append(f"输入 {c.name} {diff.summary()}（见上）")
+            out.append(f"输入 {c.name} {c.status}：{diff.summary()}（见上）")
     bad = {c.name for c in findings.bad_inputs}
     out += [f"输入 {path} 字节未变，但读入的数据随同季度其他文件改变（见上）"
             for path, diff in findings.contents.items() if path not in bad and in_scope(path) and not diff.unchanged]
@@ -443,15 +443,35 @@ def digest_replacements(manifest: dict, findings: Findings, data_dir: Path) -> d
     return out
 
 
+def kept_file(name: str, quarter: str, folder: Path | None) -> Check | None:
+    """The report's own file as it is now beside the manifest (reports/QUARTER/…): still the recorded bytes?
+    None for processed data (a later run rewrites it) or when there is no folder to look in."""
+    prefix = f"reports/{quarter}/"
+    if folder is None or not name.startswith(prefix):
+        return None
+    path = folder / name[len(prefix):]
+    if not _regular(path) or not _within(path, folder):
+        return Check(name, MISSING, "报告目录中已没有该文件（或不是普通文件）")
+    return Check(name, MATCH, sha256_file(path))
+
+
 def compare_outputs(manifest: dict, tmp_data: Path, tmp_reports: Path, findings: Findings,
-                    replacements: list[tuple[str, str]], digests: dict | None = None) -> list[Check]:
+                    replacements: list[tuple[str, str]], digests: dict | None = None,
+                    folder: Path | None = None) -> list[Check]:
+    """Each recorded output: the re-run's file against the record, and the report's files as they are
+    now in folder (the manifest's folder) against it too, so a card edited after the run fails."""
     out = []
     quarter, general = manifest["quarter"], findings.general_reasons()
     cards = card_reasons(manifest)
     for rec in manifest.get("outputs", []):
         name = rec["path"]
         path = rerun_path(name, tmp_data, tmp_reports)
-        if not path.is_file():
+        kept = kept_file(name, quarter, folder)
+        if kept is not None and kept.status == MISSING:
+            out.append(kept)
+        elif kept is not None and kept.why != rec["sha256"]:
+            out.append(Check(name, DIFFER, "报告目录中的这个文件与清单记录不同：运行之后被改动过"))
+        elif not path.is_file():
             out.append(Check(name, MISSING, "重跑没有生成该文件"))
         elif sha256_file(path) == rec["sha256"]:
             out.append(Check(name, MATCH))
@@ -532,8 +552,8 @@ def conclusion(outputs: list[Check], findings: Findings) -> tuple[int, str]:
     if bad_in:
         def state(c: Check) -> str:
             diff = findings.contents.get(c.name)
-            return c.status + (f"，{diff.summary()}" if diff is not None else "")
-        parts.append("输入文件有改动：" + "、".join(f"{c.name}（{state(c)}）" for c in bad_in))
+            return f"{c.name}（{c.status}）" + (f"：{diff.summary()}" if diff is not None else "")
+        parts.append("输入文件有改动：" + "；".join(state(c) for c in bad_in))
     return 1, "结论：未通过核验。" + "；".join(parts) + "。"
 
 
@@ -606,7 +626,8 @@ def verify(manifest_path: str | Path, *, runner: Callable | None = None, cards_r
             return 2
         replacements = _folder_replacements(tmp_data, tmp_reports, data_dir, manifest)
         digests = digest_replacements(manifest, findings, data_dir)
-        outputs = compare_outputs(manifest, tmp_data, tmp_reports, findings, replacements, digests)
+        outputs = compare_outputs(manifest, tmp_data, tmp_reports, findings, replacements, digests,
+                                  folder=manifest_path.parent)
     out("")
     out("输出文件（" + _counts(outputs) + "）：")
     for line in format_table(outputs):
