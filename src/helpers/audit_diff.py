@@ -58,6 +58,9 @@ def _accepted(row: dict[str, str]) -> dict:
             value = "是" if value.lower() == "true" else ""
         if value:
             out[f] = value
+    for f in ("value", "denominator"):  # the text is kept only where it says more than the number
+        if out.get("raw_" + f) == out.get(f):
+            out.pop("raw_" + f, None)
     if row.get("unit"):
         out["unit"] = row["unit"]
     return out
