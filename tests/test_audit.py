@@ -305,3 +305,14 @@ def test_the_auditors_data_folder_is_taken_as_given(project, tmp_path_factory):
 def test_created_at_is_china_standard_time():
     stamp = dt.datetime.fromisoformat(mf.now_text())
     assert stamp.utcoffset() == dt.timedelta(hours=8)
+
+
+def test_a_changed_lock_file_is_said_to_hold_no_data(tmp_path):
+    raw = tmp_path / "data" / "raw" / QUARTER
+    raw.mkdir(parents=True)
+    shutil.copy2(PROJECT_ROOT / "data" / "raw" / QUARTER / FILES[0], raw / FILES[0])
+    (raw / f"~${FILES[0]}").write_bytes(b"lock 1")
+    light_run(QUARTER, data_dir=tmp_path / "data", reports_dir=tmp_path / "reports")
+    (raw / f"~${FILES[0]}").write_bytes(b"lock 2")
+    code, text = _verify(tmp_path)
+    assert code == 1 and f"raw/{QUARTER}/~${FILES[0]}：{audit_diff.NOT_READ}" in text, text

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 UNCHANGED = "内容未变（仅文件字节不同）"
+NOT_READ = "读入时不读取此文件（锁定文件、说明文件等），运行时和现在都没有从中读入数据"
 TEXT_FIELDS = ("narrative", "problems", "next_steps", "evidence")
 # accepted-row fields kept in the record, in this order; empty ones are left out
 ROW_FIELDS = ("row", "indicator", "value", "raw_value", "denominator", "raw_denominator", "status",
@@ -114,12 +115,15 @@ class FileDiff:
     name: str
     lines: list[str] = field(default_factory=list)
     moved: int = 0  # rows whose values are the same but whose row number changed
+    not_read: bool = False  # a file ingest does not read (a lock file, a note): no data either time
 
     @property
     def unchanged(self) -> bool:
         return not self.lines and not self.moved
 
     def summary(self) -> str:
+        if self.not_read and self.unchanged:
+            return NOT_READ
         if self.unchanged:
             return UNCHANGED
         parts = []

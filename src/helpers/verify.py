@@ -351,6 +351,7 @@ def audit_contents(manifest: dict, findings: Findings, tmp_data: Path, work: Pat
         for rec in records:
             name = _source_name(rec)[1]
             diff = audit_diff.diff_file(name, rec.get("content"), now.get(name))
+            diff.not_read = "content" not in rec and name not in now
             if rec["path"] in bad or not diff.unchanged:
                 findings.contents[rec["path"]] = diff
     return problems
@@ -506,7 +507,7 @@ def _explain(reasons: list[str], path: Path, recorded_sha: str, replacements: li
 
 
 def _folder_replacements(tmp_data: Path, tmp_reports: Path, data_dir: Path, manifest: dict) -> list:
-    reports = _from_project(manifest["parameters"].get("reports_dir", "reports"))
+    reports = _from_project(str(manifest["parameters"].get("reports_dir") or "reports"))
     pairs = [(str(tmp_data), str(data_dir)), (str(tmp_reports), str(reports))]
     pairs += [(str(tmp_data.resolve()), str(data_dir.resolve())),
               (str(tmp_reports.resolve()), str(reports.resolve()))]
