@@ -323,7 +323,7 @@ def _copy(src: Path, dst: Path) -> None:
 
 def _source_name(rec: dict) -> tuple[str, str]:
     """(quarter, the file's name as ingest writes it in source_file) of an input record raw/Q/name."""
-    _, quarter, rest = rec.get("name", rec["path"]).split("/", 2)
+    _, quarter, rest = rec["path"].split("/", 2)  # check_paths: raw/<quarter>/<name>
     return quarter, readable_name(rest)
 
 
@@ -363,7 +363,9 @@ def _read_again(quarter: str, tmp_data: Path, work: Path) -> dict[str, dict]:
     from .reference import load_plan
 
     data = work / f"audit-{quarter}"
-    shutil.copytree(tmp_data / "raw" / quarter, data / "raw" / quarter)
+    if (tmp_data / "raw" / quarter).is_dir():
+        shutil.copytree(tmp_data / "raw" / quarter, data / "raw" / quarter)
+    (data / "raw" / quarter).mkdir(parents=True, exist_ok=True)  # every file of the quarter is missing
     ingest_quarter(quarter, data, plan=load_plan(tmp_data / "reference"))
     return audit_diff.file_contents(data / "processed" / quarter)
 
