@@ -133,6 +133,12 @@ class FileDiff:
             parts.append(f"{self.moved} 行数值未变、仅行号改变")
         return "，".join(parts)
 
+    def short(self) -> str:
+        """The summary without the rows that only moved: what an output's difference is put down to."""
+        if self.lines:
+            return f"读入的数据有 {len(self.lines)} 处改变"
+        return self.summary() if self.unchanged else "读入的数据数值未变，仅行号改变"
+
 
 def _where(sheet: str, row) -> str:
     at = f"第{row}行" if row is not None else "（整份文件）"

@@ -410,7 +410,7 @@ def input_reasons(name: str, findings: Findings, quarter: str) -> list[str]:
         elif diff.unchanged:
             out.append(f"输入 {c.name} {c.status}，但{audit_diff.UNCHANGED}")
         else:
-            out.append(f"输入 {c.name} {c.status}：{diff.summary()}（见上）")
+            out.append(f"输入 {c.name} {c.status}：{diff.short()}（见上）")
     bad = {c.name for c in findings.bad_inputs}
     out += [f"输入 {path} 字节未变，但读入的数据随同季度其他文件改变（见上）"
             for path, diff in findings.contents.items() if path not in bad and in_scope(path) and not diff.unchanged]
