@@ -316,3 +316,10 @@ def test_a_changed_lock_file_is_said_to_hold_no_data(tmp_path):
     (raw / f"~${FILES[0]}").write_bytes(b"lock 2")
     code, text = _verify(tmp_path)
     assert code == 1 and f"raw/{QUARTER}/~${FILES[0]}：{audit_diff.NOT_READ}" in text, text
+
+
+def test_cards_beside_an_unreadable_manifest_say_so(project):
+    _manifest_path(project).write_text("{不是 JSON", encoding="utf-8")
+    with pytest.raises(ValueError, match="评估卡已写出，但无法记入清单"):
+        mf.record_scorecards(QUARTER, data_dir=project / "data", reports_dir=project / "reports", units=None,
+                             as_of=None)

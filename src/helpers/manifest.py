@@ -320,7 +320,12 @@ def record_scorecards(quarter: str, *, data_dir, reports_dir, units, as_of, writ
     processed = [p for q in _raw_quarters(data_dir, quarter) for p in _visible_files(data_dir / "processed" / q)]
     roots = {"quarter": quarter, "data_dir": data_dir, "reports_dir": reports_dir, "staging_dir": folder}
     if path.is_file():
-        record = load_manifest(path)
+        try:
+            record = load_manifest(path)
+            if not isinstance(record.get("outputs"), list):
+                raise ValueError("没有 outputs 列表")
+        except (OSError, ValueError, AttributeError) as exc:
+            raise ValueError(f"评估卡已写出，但无法记入清单 {path}：{exc}") from None
         outputs = [r for r in record.get("outputs", []) if not r["path"].startswith(units_prefix(quarter))]
         # processed files the run did not write: the cards' own ingest or evaluation wrote them
         known = {r["path"] for r in outputs}
