@@ -185,6 +185,7 @@ def test_diff_of_identical_records_is_unchanged():
 # ---------------------------------------------------------------- scorecards are outputs
 
 
+@pytest.mark.slow  # renders the card's PDF three times (about 10 s)
 def test_scorecards_are_in_the_manifest_and_a_changed_card_fails_verify(project):
     from helpers.scorecards import run_scorecards
 
