@@ -21,9 +21,9 @@ from helpers.completion import QUAL_DONE, QUAL_ONGOING, QuarterData
 from helpers.paths import PROJECT_ROOT
 from helpers.reference import TOWNSHIP_KINDS, Plan
 
-SUBMISSION_COLUMNS = ["quarter", "unit", "indicator", "value", "denominator", "status", "approximate",
-                      "narrative", "problems", "next_steps", "evidence", "reported_on", "source_file",
-                      "source_sheet", "source_row"]
+SUBMISSION_COLUMNS = ["quarter", "unit", "indicator", "value", "raw_value", "denominator", "raw_denominator",
+                      "status", "approximate", "narrative", "problems", "next_steps", "evidence", "reported_on",
+                      "source_file", "source_sheet", "source_row"]
 
 
 def make_reference(dst: Path, n_units: int = 1500, n_counties: int = 100) -> Path:
@@ -75,6 +75,8 @@ def make_history(plan: Plan, qs: list[str], seed: int = 7, missing: float = 0.02
         value = np.where(kind == "milestone", float(growth >= 0.5), value)
         subs["value"] = np.where(kind == "qualitative", np.nan, value)
         subs["denominator"] = np.where(kind == "ratio", villages, np.nan)
+        subs["raw_value"] = [f"{v:g}" if v == v else "" for v in subs["value"]]
+        subs["raw_denominator"] = [f"{v:g}" if v == v else "" for v in subs["denominator"]]
         done = rng.random(n) < growth
         subs["status"] = np.where(kind == "qualitative", np.where(done, QUAL_DONE, QUAL_ONGOING), "")
         subs["evidence"] = np.where(done & (rng.random(n) < 0.9), "台账", "")

@@ -158,3 +158,31 @@ def _add_one_to_a_number(path: Path) -> None:
                     wb.save(path)
                     return
     raise AssertionError(f"{path.name} has no number to change")
+
+
+def test_verify_tells_a_resaved_file_from_a_changed_one(runs, capsys):
+    """Opened and saved again with openpyxl: new bytes, same content. verify says so, finds the processed
+    data unchanged, and attributes the report's differences to the digests it lists."""
+    from helpers.audit_diff import UNCHANGED
+    from helpers.cli import main
+
+    target = sorted((runs["a"] / "data" / "raw" / QUARTER).glob("*.xlsx"))[0]
+    name = f"raw/{QUARTER}/{target.name}"
+    original = target.read_bytes()
+    try:
+        import openpyxl
+
+        openpyxl.load_workbook(target).save(target)
+        assert target.read_bytes() != original
+        code = main(["verify", str(runs["a"] / "reports" / QUARTER / "manifest.json")])
+    finally:
+        target.write_bytes(original)
+    text = capsys.readouterr().out
+    assert code == 1, text  # a changed input is never "reproducible"
+    assert f"{name}：{UNCHANGED}" in text, text
+    rows = {line.split()[1]: line for line in text.splitlines() if line.startswith(("一致", "不一致", "缺失"))}
+    assert rows[f"data/processed/{QUARTER}/submissions.csv"].startswith("一致"), text
+    assert rows[f"data/processed/{QUARTER}/rejects.csv"].startswith("一致"), text
+    differing = [line for line in rows.values() if line.startswith("不一致")]
+    assert differing and all(f"输入 {name} 已改变，但{UNCHANGED}" in line for line in differing), text
+    assert "摘要和大小换回记录值后一致" in rows[f"data/processed/{QUARTER}/ingest_log.json"], text

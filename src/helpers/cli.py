@@ -105,7 +105,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from .verify import verify
 
-    return verify(args.manifest)
+    return verify(args.manifest, data_dir=args.data, reference=args.reference)
 
 
 def cmd_scorecards(args: argparse.Namespace) -> int:
@@ -189,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("verify", help="按 manifest.json 重新运行并逐个文件比对")
     p.add_argument("manifest")
+    p.add_argument("--data", default=None, help="数据目录（默认取清单记录的、项目内的数据目录）")
     p.set_defaults(func=cmd_verify)
     return parser
 

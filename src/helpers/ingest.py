@@ -32,9 +32,9 @@ from .quarters import find_quarter, parse_quarter
 from .readers import FileRejected, Row, Sheet, column_letters, read_bytes
 from .reference import Indicator, Plan, load_plan, nfkc
 
-SUBMISSION_COLUMNS = ["quarter", "unit", "indicator", "value", "denominator", "status", "approximate",
-                      "narrative", "problems", "next_steps", "evidence", "reported_on", "source_file",
-                      "source_sheet", "source_row"]
+SUBMISSION_COLUMNS = ["quarter", "unit", "indicator", "value", "raw_value", "denominator", "raw_denominator",
+                      "status", "approximate", "narrative", "problems", "next_steps", "evidence", "reported_on",
+                      "source_file", "source_sheet", "source_row"]
 REJECT_COLUMNS = ["quarter", "source_file", "source_sheet", "source_row", "unit", "indicator", "raw_value",
                   "reason"]
 CONFLICT = "数据冲突"
@@ -750,7 +750,12 @@ def parse_row(cells: dict[str, object], unit: str, plan: Plan) -> dict | None:
         fields = _values_for(ind, cells)
     except V.Reject as exc:
         raise RowReject(str(exc), ind.code, _raw_for(ind, cells)) from None
-    return {"indicator": ind.code, **fields, **texts, "raw": _raw_for(ind, cells), "notes": _row_notes(ind, cells)}
+    # raw_value / raw_denominator: the text the unit typed ("1.2亿元") beside the converted number, so a
+    # figure can be traced to the words in the file (docs/audit.md)
+    raw_texts = {"raw_value": _raw(cells, "value"),
+                 "raw_denominator": _raw(cells, "denominator") if ind.kind == "ratio" else ""}
+    return {"indicator": ind.code, **fields, **raw_texts, **texts, "raw": _raw_for(ind, cells),
+            "notes": _row_notes(ind, cells)}
 
 
 LABELS = {"narrative": "进展情况", "problems": "存在问题", "next_steps": "下步打算", "evidence": "佐证材料"}

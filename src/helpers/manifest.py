@@ -10,7 +10,12 @@ Paths in a manifest are written so they still mean something after the run:
   "reports/2019Q4/评估报告.pdf"), whatever folders the run actually used;
 - parameters.data_dir: relative to the project root when inside it, absolute otherwise.
 
-`created_at` is the only field that depends on the time of the run.
+`created_at` is the only field that depends on the time of the run (China Standard Time, +08:00).
+
+Each input also records what ingest made of it (`content`: unit, sheet, accepted and rejected rows, see
+`audit_diff`), so `verify` can say what changed inside a file whose bytes changed. `yqeval scorecards`
+adds its cards to the quarter's manifest (`scorecards`: how each batch was called; the cards in
+`outputs`), so every file a run or the cards write is checked by `verify` (docs/audit.md).
 """
 
 from __future__ import annotations
@@ -43,6 +48,8 @@ PACKAGES = (
 FONT_FAMILIES = ("Noto Sans CJK SC",)
 # Not code: data the run reads (hashed as inputs) or writes.
 NOT_CODE = ("data/raw", "data/processed", "reports")
+# the manifest's times are China Standard Time, as the office reads them (no daylight saving time)
+CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "CST")
 
 
 
@@ -105,12 +112,21 @@ def _raw_quarters(data_dir: Path, quarter: str) -> list[str]:
 # ---------------------------------------------------------------- what a run read
 
 
-def input_records(data_dir: Path, quarter: str) -> list[dict]:
-    """Every raw file of QUARTER and of each earlier quarter present, path relative to data_dir."""
+def input_records(data_dir: Path, quarter: str, contents: bool = True) -> list[dict]:
+    """Every raw file of QUARTER and of each earlier quarter present, path relative to data_dir; with
+    contents, what ingest made of each file as data/processed/<q>/ holds it now (`audit_diff`)."""
+    from .audit_diff import file_contents
+
     out = []
     for q in _raw_quarters(data_dir, quarter):
-        for path in _visible_files(data_dir / "raw" / q):
-            out.append(file_record(path, path.relative_to(data_dir).as_posix()))
+        folder = data_dir / "raw" / q
+        read = file_contents(data_dir / "processed" / q) if contents else {}
+        for path in _visible_files(folder):
+            record = file_record(path, path.relative_to(data_dir).as_posix())
+            content = read.get(readable_name(path.relative_to(folder).as_posix()))
+            if content is not None:
+                record["content"] = content
+            out.append(record)
     return out
 
 
@@ -269,8 +285,13 @@ def build_manifest(*, quarter: str, as_of=None, data_dir="data", reports_dir="re
         "code": code_revision(),
         "outputs": output_records(outputs, quarter=quarter, data_dir=data_dir, reports_dir=reports_dir,
                                   staging_dir=Path(staging_dir)),
-        "created_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "created_at": now_text(),
     }
+
+
+def now_text() -> str:
+    """The time now in China Standard Time, e.g. 2026-11-28T16:18:54+08:00."""
+    return dt.datetime.now(CHINA_TIME).isoformat(timespec="seconds")
 
 
 def write_manifest(manifest: dict, path: str | Path) -> Path:
@@ -280,3 +301,46 @@ def write_manifest(manifest: dict, path: str | Path) -> Path:
 
 def load_manifest(path: str | Path) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+# ---------------------------------------------------------------- cards written after the run
+
+
+def units_prefix(quarter: str) -> str:
+    return f"reports/{quarter}/units/"
+
+
+def record_scorecards(quarter: str, *, data_dir, reports_dir, units, as_of, written: Iterable[Path] = ()) -> Path:
+    """Add one `yqeval scorecards` batch to reports/QUARTER/manifest.json (a manifest is made when the
+    quarter was never run): the call (units, as_of) so `verify` can replay it, the processed files the
+    cards were made from, and every file now under reports/QUARTER/units/ as an output."""
+    data_dir, reports_dir = Path(data_dir), Path(reports_dir)
+    folder = reports_dir / quarter
+    path = folder / "manifest.json"
+    processed = [p for q in _raw_quarters(data_dir, quarter) for p in _visible_files(data_dir / "processed" / q)]
+    roots = {"quarter": quarter, "data_dir": data_dir, "reports_dir": reports_dir, "staging_dir": folder}
+    if path.is_file():
+        try:
+            record = load_manifest(path)
+            if not isinstance(record.get("outputs"), list):
+                raise ValueError("没有 outputs 列表")
+        except (OSError, ValueError, AttributeError) as exc:
+            raise ValueError(f"评估卡已写出，但无法记入清单 {path}：{exc}") from None
+        outputs = [r for r in record.get("outputs", []) if not r["path"].startswith(units_prefix(quarter))]
+        # processed files the run did not write: the cards' own ingest or evaluation wrote them
+        known = {r["path"] for r in outputs}
+        outputs += [r for r in output_records(processed, **roots) if r["path"] not in known]
+    else:  # no run of this quarter: the processed files the cards needed are this batch's outputs too
+        record = build_manifest(quarter=quarter, as_of=as_of, data_dir=data_dir, reports_dir=reports_dir,
+                                staging_dir=folder, parameters={}, outputs=processed)
+        outputs = record["outputs"]
+    cards = sorted({*_visible_files(folder / "units"), *(Path(p) for p in written)})
+    outputs = sorted(outputs + output_records(cards, **roots), key=lambda r: r["path"])
+    call = {"units": list(units) if units else None,
+            "as_of": _jsonable(as_of) if as_of else None,
+            "inputs": output_records(processed, **roots),
+            "created_at": now_text()}
+    rebuilt = {k: v for k, v in record.items() if k not in ("outputs", "scorecards", "created_at")}
+    rebuilt.update(outputs=outputs, scorecards=[*record.get("scorecards", []), call],
+                   created_at=record.get("created_at", call["created_at"]))
+    return write_manifest(rebuilt, path)

@@ -423,8 +423,9 @@ def _pdfs(docs: list[str], workers: int) -> Iterable[bytes]:
 
 def run_scorecards(quarter: str, units: Iterable[str] | None = None, as_of: dt.date | str | None = None,
                    data_dir: str | Path = "data", reports_dir: str | Path = "reports", workers: int = 2,
-                   progress: Callable[[str], None] | None = print) -> ScorecardResult:
-    """Write reports/QUARTER/units/<unit>.html and .pdf for every reporting unit (or the units given)."""
+                   progress: Callable[[str], None] | None = print, record: bool = True) -> ScorecardResult:
+    """Write reports/QUARTER/units/<unit>.html and .pdf for every reporting unit (or the units given);
+    record: add them to reports/QUARTER/manifest.json."""
     t0 = time.perf_counter()
     quarter = quarters.validate(quarter)
     data_dir = Path(data_dir)
@@ -448,6 +449,11 @@ def run_scorecards(quarter: str, units: Iterable[str] | None = None, as_of: dt.d
         result.files[unit] = (html_path, pdf_path)
         _say(progress, f"  [{i}/{len(names)}] {unit} → {pdf_path.name}")
     result.seconds["pdf"] = time.perf_counter() - t
+    if record:  # the cards are outputs an auditor checks: the quarter's manifest lists them (docs/audit.md)
+        from .manifest import record_scorecards
+
+        record_scorecards(quarter, data_dir=data_dir, reports_dir=reports_dir, units=names if units else None,
+                          as_of=as_of, written=[p for pair in result.files.values() for p in pair])
     result.seconds["total"] = time.perf_counter() - t0
     _say(progress, f"完成（{result.seconds['total']:.1f} 秒）：{result.folder}")
     return result

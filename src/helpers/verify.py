@@ -4,6 +4,12 @@ First the recorded inputs and reference files are hashed again, then the quarter
 those inputs into a temporary folder and every recorded output is compared byte for byte; where a
 file differs, the reason is named where it can be told (an input changed, a package version, the
 code revision). Exit code 0 only when everything matches.
+
+For an input whose bytes changed, the file is read again with ingest and compared with what the run
+recorded it yielded (`audit_diff`): "内容未变（仅文件字节不同）" for a re-saved file, else each changed, added
+or removed value with file, sheet and row. Cards `yqeval scorecards` added to the manifest are re-made
+too. Every path in the manifest must stay inside the data and reference folders; a manifest that names
+anything else is refused before anything is read (exit 2). docs/audit.md has the rules.
 """
 
 from __future__ import annotations
@@ -13,14 +19,15 @@ import hashlib
 import importlib
 import importlib.metadata
 import shutil
+import stat
 import sys
 import tempfile
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from . import quarters
+from . import audit_diff, quarters
 from .manifest import (
     _from_project,
     _raw_quarters,
@@ -30,7 +37,7 @@ from .manifest import (
     load_manifest,
     sha256_file,
 )
-from .paths import reference_dir
+from .paths import PROJECT_ROOT, readable_name, reference_dir
 
 MATCH, DIFFER, MISSING = "一致", "不一致", "缺失"
 CHANGED = "已改变"
@@ -55,6 +62,8 @@ class Findings:
     unrecorded: list[str] = field(default_factory=list)
     environment: list[str] = field(default_factory=list)
     code: list[str] = field(default_factory=list)
+    # input path → what changed inside it (only for quarters with a changed or missing input)
+    contents: dict[str, audit_diff.FileDiff] = field(default_factory=dict)
 
     @property
     def bad_inputs(self) -> list[Check]:
@@ -74,10 +83,27 @@ class Findings:
         return reasons
 
 
+NOT_REGULAR = "不是普通文件（符号链接、文件夹等），未读取"
+
+
+def _regular(path: Path) -> bool:
+    """A regular file itself, not a symbolic link to one (a link may point anywhere on the machine)."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
 def _check_file(path: Path, recorded: dict, name: str) -> Check:
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return Check(name, MISSING)
-    if sha256_file(path) != recorded["sha256"]:
+    if not _regular(path):
+        return Check(name, MISSING, NOT_REGULAR)
+    try:
+        digest = sha256_file(path)
+    except OSError as exc:
+        return Check(name, MISSING, f"无法读取：{exc.strerror or type(exc).__name__}")
+    if digest != recorded["sha256"]:
         return Check(name, CHANGED)
     return Check(name, MATCH)
 
@@ -147,34 +173,201 @@ def _short(names: list[str], n: int = 3) -> str:
 # ---------------------------------------------------------------- verify: re-running and comparing
 
 
-def _locate_data_dir(manifest: dict, manifest_path: Path) -> Path:
-    """The recorded data_dir: absolute as is; relative to the project root, else to the manifest's project."""
-    text = manifest["parameters"]["data_dir"]
-    primary = _from_project(text)
-    if Path(text).is_absolute() or (primary / "raw").is_dir():
-        return primary
-    # reports/QUARTER/manifest.json in a copy of the project: the project is three levels up.
+class Refused(ValueError):
+    """A manifest field that names a path verify will not follow; the message names the field."""
+
+    def __init__(self, field_name: str, text: object, why: str):
+        super().__init__(f"清单字段 {field_name} 的值“{text}”不被接受：{why}")
+        self.field = field_name
+
+
+def _project_roots(manifest_path: Path) -> list[Path]:
+    """Where a recorded data or reference folder may be: this project, and the project that holds the
+    manifest (reports/QUARTER/manifest.json: three levels up), unless that is the file system's root."""
+    roots = [PROJECT_ROOT.resolve()]
     parents = Path(manifest_path).resolve().parents
-    alt = parents[2] / text if len(parents) > 2 else primary
-    return alt if (alt / "raw").is_dir() else primary
+    if len(parents) > 2 and parents[2] != Path(parents[2].anchor) and parents[2] not in roots:
+        roots.append(parents[2])
+    return roots
 
 
-def _locate_reference(manifest: dict, data_dir: Path) -> Path:
+def _inside(path: Path, roots: list[Path]) -> bool:
+    real = path.resolve()
+    return any(real == r or real.is_relative_to(r) for r in roots)
+
+
+def safe_relative(text: object, field_name: str) -> PurePosixPath:
+    """A relative path with no '..', '.', empty or absolute part: it cannot leave the folder it is under."""
+    if not isinstance(text, str) or not text:
+        raise Refused(field_name, text, "应为非空的相对路径")
+    path = PurePosixPath(text)
+    if "\0" in text or path.is_absolute() or (len(text) > 1 and text[1] == ":"):
+        raise Refused(field_name, text, "只接受相对路径，不接受绝对路径")
+    if any(part in ("..", ".", "") for part in text.split("/")):
+        raise Refused(field_name, text, "路径中不得含“..”“.”或空的部分")
+    return path
+
+
+def _folder_field(text: object, field_name: str) -> Path:
+    """parameters.data_dir / reference_dir as written: relative (no '..') or absolute (no '..')."""
+    if not isinstance(text, str) or not text or "\0" in text:
+        raise Refused(field_name, text, "应为数据目录的路径")
+    if any(part == ".." for part in Path(text).parts):
+        raise Refused(field_name, text, "路径中不得含“..”")
+    return Path(text)
+
+
+def _candidates(path: Path, roots: list[Path]) -> list[Path]:
+    return [path] if path.is_absolute() else [root / path for root in roots]
+
+
+def locate_data_dir(manifest: dict, manifest_path: Path, override: str | Path | None = None) -> Path:
+    """The recorded data_dir, which must lie inside the project or the manifest's project; relative to the
+    project root first, else to the manifest's project. override: the auditor's --data, taken as given."""
+    if override is not None:
+        return Path(override)
+    roots = _project_roots(manifest_path)
+    text = manifest["parameters"].get("data_dir") if isinstance(manifest.get("parameters"), dict) else None
+    found = [p for p in _candidates(_folder_field(text, "parameters.data_dir"), roots) if _inside(p, roots)]
+    if not found:
+        raise Refused("parameters.data_dir", text, "指向项目目录之外（只接受本项目或清单所在项目内的数据目录；"
+                      "数据在别处时请用 --data 指定）")
+    return next((p for p in found if (p / "raw").is_dir()), found[0])
+
+
+def locate_reference(manifest: dict, manifest_path: Path, data_dir: Path,
+                     override: str | Path | None = None) -> Path:
+    """The recorded reference_dir, inside the data folder, the project or the manifest's project."""
+    if override is not None:
+        return Path(override)
     text = manifest["parameters"].get("reference_dir")
-    return _from_project(text) if text else reference_dir(data_dir)
+    if text is None:
+        return reference_dir(data_dir)
+    roots = [*_project_roots(manifest_path), data_dir.resolve()]
+    found = [p for p in _candidates(_folder_field(text, "parameters.reference_dir"), roots) if _inside(p, roots)]
+    if not found:
+        raise Refused("parameters.reference_dir", text, "指向数据目录和项目目录之外（数据在别处时请用 --reference 指定）")
+    return next((p for p in found if p.is_dir()), found[0])
+
+
+def check_paths(manifest: dict) -> None:
+    """Every input under raw/<quarter>/, every reference file under the reference folder, every output
+    under data/processed/<quarter>/ or reports/QUARTER/: relative, without '..'. Raises Refused."""
+    quarter = manifest["quarter"]
+    if not isinstance(quarter, str) or quarters.parse_quarter(quarter) != quarter:
+        raise Refused("quarter", quarter, "应写作 2019Q4")
+    for key, records, name_key in (("inputs", manifest.get("inputs", []), "path"),
+                                   ("reference", manifest.get("reference", []), "name"),
+                                   ("outputs", manifest.get("outputs", []), "path")):
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise Refused(key, "…", "应为文件记录的列表")
+        for i, rec in enumerate(records):
+            where = f"{key}[{i}].{name_key}"
+            parts = safe_relative(rec.get(name_key), where).parts
+            if not isinstance(rec.get("sha256"), str):
+                raise Refused(f"{key}[{i}].sha256", rec.get("sha256"), "应为文件的 SHA-256 摘要")
+            if key == "inputs" and not (len(parts) >= 3 and parts[0] == "raw" and _quarter_folder(parts[1])):
+                raise Refused(where, rec[name_key], "输入文件应在数据目录的 raw/<季度>/ 下")
+            if key == "outputs" and not (len(parts) >= 3 and (
+                    (parts[:2] == ("reports", quarter)) or
+                    (parts[:2] == ("data", "processed") and len(parts) >= 4 and _quarter_folder(parts[2])))):
+                raise Refused(where, rec[name_key], f"输出文件应在 data/processed/<季度>/ 或 reports/{quarter}/ 下")
+    for i, call in enumerate(manifest.get("scorecards", []) or []):
+        units = call.get("units") if isinstance(call, dict) else None
+        if not isinstance(call, dict) or not (units is None or (isinstance(units, list)
+                                                                and all(isinstance(u, str) for u in units))):
+            raise Refused(f"scorecards[{i}]", call, "应记录评估卡的单位和评估日期")
+
+
+def _quarter_folder(text: str) -> bool:
+    return quarters.parse_quarter(text) == text
+
+
+def _within(path: Path, folder: Path) -> bool:
+    """path, its links followed, is still inside folder (a linked sub-folder may point elsewhere)."""
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):
+        return False
 
 
 def stage_inputs(manifest: dict, data_dir: Path, ref: Path, tmp_data: Path) -> None:
-    """Copy the recorded raw files (as they are now) and the reference data into tmp_data."""
+    """Copy the recorded raw files (as they are now) and the reference data into tmp_data.
+
+    Only regular files inside data_dir/raw and the reference folder are read (never a link out of them);
+    check_paths has made sure every destination is inside tmp_data."""
     for rec in manifest.get("inputs", []):
         src = data_dir / rec["path"]
-        if src.is_file():
+        if _regular(src) and _within(src, data_dir / "raw"):
             dst = tmp_data / rec["path"]
             dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dst)
+            _copy(src, dst)
     (tmp_data / "raw").mkdir(parents=True, exist_ok=True)
-    if ref.is_dir():
-        shutil.copytree(ref, tmp_data / "reference")
+    (tmp_data / "reference").mkdir(parents=True, exist_ok=True)
+    for path in _visible_files(ref) if ref.is_dir() else []:
+        if _regular(path) and _within(path, ref):
+            dst = tmp_data / "reference" / path.relative_to(ref)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            _copy(path, dst)
+
+
+def _copy(src: Path, dst: Path) -> None:
+    try:
+        shutil.copy2(src, dst)
+    except OSError:  # unreadable now: the check above names it; the re-run goes on without it
+        dst.unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------- verify: what changed inside an input
+
+
+def _source_name(rec: dict) -> tuple[str, str]:
+    """(quarter, the file's name as ingest writes it in source_file) of an input record raw/Q/name."""
+    _, quarter, rest = rec["path"].split("/", 2)  # check_paths: raw/<quarter>/<name>
+    return quarter, readable_name(rest)
+
+
+def audit_contents(manifest: dict, findings: Findings, tmp_data: Path, work: Path,
+                   reader: Callable | None = None) -> dict[str, str]:
+    """For each quarter with a changed or missing input, read its files (as staged in tmp_data) again with
+    ingest in `work` and compare file by file with what the run recorded. Fills findings.contents
+    (input path → FileDiff); returns quarter → why it could not be compared."""
+    bad = {c.name for c in findings.bad_inputs}
+    by_quarter: dict[str, list[dict]] = {}
+    for rec in manifest.get("inputs", []):
+        by_quarter.setdefault(_source_name(rec)[0], []).append(rec)
+    problems: dict[str, str] = {}
+    for q, records in sorted(by_quarter.items()):
+        if not any(rec["path"] in bad for rec in records):
+            continue
+        if not any("content" in rec for rec in records):
+            problems[q] = "清单未记录这些文件读入的内容（较早版本的清单），无法逐项比较"
+            continue
+        try:
+            now = (reader or _read_again)(q, tmp_data, work)
+        except Exception as exc:  # noqa: BLE001 - the comparison is an explanation, never the verdict
+            problems[q] = f"重新读取失败：{type(exc).__name__}: {exc}"
+            continue
+        for rec in records:
+            name = _source_name(rec)[1]
+            diff = audit_diff.diff_file(name, rec.get("content"), now.get(name))
+            diff.not_read = "content" not in rec and name not in now
+            if rec["path"] in bad or not diff.unchanged:
+                findings.contents[rec["path"]] = diff
+    return problems
+
+
+def _read_again(quarter: str, tmp_data: Path, work: Path) -> dict[str, dict]:
+    """What ingest makes of the staged raw files of quarter now (written under work, never tmp_data)."""
+    from .ingest import ingest_quarter
+    from .reference import load_plan
+
+    data = work / f"audit-{quarter}"
+    if (tmp_data / "raw" / quarter).is_dir():
+        shutil.copytree(tmp_data / "raw" / quarter, data / "raw" / quarter)
+    (data / "raw" / quarter).mkdir(parents=True, exist_ok=True)  # every file of the quarter is missing
+    ingest_quarter(quarter, data, plan=load_plan(tmp_data / "reference"))
+    return audit_diff.file_contents(data / "processed" / quarter)
 
 
 def rerun_path(name: str, tmp_data: Path, tmp_reports: Path) -> Path:
@@ -196,13 +389,32 @@ def _quarter_of_output(name: str) -> str | None:
     return None
 
 
-def input_reasons(name: str, findings: Findings, quarter: str) -> list[str]:
-    """The changed or missing inputs that can explain a differing output."""
+def _in_scope(name: str, quarter: str) -> Callable[[str], bool]:
     q = _quarter_of_output(name)
     # processed data of a quarter depends on that quarter's raw files; the report on all of them.
     scope = q if q is not None and q != quarter else None
-    return [f"输入 {c.name} {c.status}" for c in findings.bad_inputs
-            if scope is None or c.name.startswith(f"raw/{scope}/")]
+    return lambda path: scope is None or path.startswith(f"raw/{scope}/")
+
+
+def input_reasons(name: str, findings: Findings, quarter: str) -> list[str]:
+    """The changed or missing inputs (and, where known, what changed inside them) that can explain a
+    differing output; an unchanged file whose rows changed through another file is named too."""
+    in_scope = _in_scope(name, quarter)
+    out = []
+    for c in findings.bad_inputs:
+        if not in_scope(c.name):
+            continue
+        diff = findings.contents.get(c.name)
+        if diff is None:
+            out.append(f"输入 {c.name} {c.status}")
+        elif diff.unchanged:
+            out.append(f"输入 {c.name} {c.status}，但{audit_diff.UNCHANGED}")
+        else:
+            out.append(f"输入 {c.name} {c.status}：{diff.short()}（见上）")
+    bad = {c.name for c in findings.bad_inputs}
+    out += [f"输入 {path} 字节未变，但读入的数据随同季度其他文件改变（见上）"
+            for path, diff in findings.contents.items() if path not in bad and in_scope(path) and not diff.unchanged]
+    return out
 
 
 def path_only_difference(recorded_sha: str, path: Path, replacements: list[tuple[str, str]]) -> bool:
@@ -216,31 +428,88 @@ def path_only_difference(recorded_sha: str, path: Path, replacements: list[tuple
     return hashlib.sha256(text.encode("utf-8")).hexdigest() == recorded_sha
 
 
+def digest_replacements(manifest: dict, findings: Findings, data_dir: Path) -> dict[str, list[tuple[str, str]]]:
+    """input path → (now, recorded) texts of its digest and size, for the inputs whose content is unchanged:
+    an output that then matches differs only because it lists the file's digest (ingest log, appendix)."""
+    records = {rec["path"]: rec for rec in manifest.get("inputs", [])}
+    out: dict[str, list[tuple[str, str]]] = {}
+    for path, diff in findings.contents.items():
+        rec, now = records.get(path), data_dir / path
+        if rec is None or not diff.unchanged or not _regular(now):
+            continue
+        try:
+            sha, size = sha256_file(now), now.stat().st_size
+        except OSError:
+            continue
+        out[path] = [(sha, rec["sha256"]), (sha[:16], rec["sha256"][:16]),
+                     (f'"size": {size},', f'"size": {rec.get("size")},')]
+    return out
+
+
+def kept_file(name: str, quarter: str, folder: Path | None) -> Check | None:
+    """The report's own file as it is now beside the manifest (reports/QUARTER/…): still the recorded bytes?
+    None for processed data (a later run rewrites it) or when there is no folder to look in."""
+    prefix = f"reports/{quarter}/"
+    if folder is None or not name.startswith(prefix):
+        return None
+    path = folder / name[len(prefix):]
+    if not _regular(path) or not _within(path, folder):
+        return Check(name, MISSING, "报告目录中已没有该文件（或不是普通文件）")
+    return Check(name, MATCH, sha256_file(path))
+
+
 def compare_outputs(manifest: dict, tmp_data: Path, tmp_reports: Path, findings: Findings,
-                    replacements: list[tuple[str, str]]) -> list[Check]:
+                    replacements: list[tuple[str, str]], digests: dict | None = None,
+                    folder: Path | None = None) -> list[Check]:
+    """Each recorded output: the re-run's file against the record, and the report's files as they are
+    now in folder (the manifest's folder) against it too, so a card edited after the run fails."""
     out = []
     quarter, general = manifest["quarter"], findings.general_reasons()
+    cards = card_reasons(manifest)
     for rec in manifest.get("outputs", []):
         name = rec["path"]
         path = rerun_path(name, tmp_data, tmp_reports)
-        if not path.is_file():
+        kept = kept_file(name, quarter, folder)
+        if kept is not None and kept.status == MISSING:
+            out.append(kept)
+        elif kept is not None and kept.why != rec["sha256"]:
+            out.append(Check(name, DIFFER, "报告目录中的这个文件与清单记录不同：运行之后被改动过"))
+        elif not path.is_file():
             out.append(Check(name, MISSING, "重跑没有生成该文件"))
         elif sha256_file(path) == rec["sha256"]:
             out.append(Check(name, MATCH))
         else:
             reasons = input_reasons(name, findings, quarter) + general
-            out.append(Check(name, DIFFER, _explain(reasons, path, rec["sha256"], replacements)))
+            if name.startswith(f"reports/{quarter}/units/"):
+                reasons = cards + reasons
+            in_scope = _in_scope(name, quarter)
+            mine = [pair for p, pairs in (digests or {}).items() if in_scope(p) for pair in pairs]
+            out.append(Check(name, DIFFER, _explain(reasons, path, rec["sha256"], replacements, mine)))
     return out
 
 
-def _explain(reasons: list[str], path: Path, recorded_sha: str, replacements: list) -> str:
+def card_reasons(manifest: dict) -> list[str]:
+    """Cards made from processed files other than the ones the run recorded (an `evaluate` in between)."""
+    recorded = {r["path"]: r["sha256"] for r in manifest.get("outputs", [])}
+    out = []
+    for call in manifest.get("scorecards", []) or []:
+        for rec in call.get("inputs", []) if isinstance(call, dict) else []:
+            if isinstance(rec, dict) and rec.get("path") in recorded and recorded[rec["path"]] != rec.get("sha256"):
+                out.append(f"评估卡生成时所用的 {rec['path']} 与本次运行写出的不同（生成评估卡前数据被重新处理过）")
+    return sorted(set(out))
+
+
+def _explain(reasons: list[str], path: Path, recorded_sha: str, replacements: list,
+             digests: list[tuple[str, str]] = ()) -> str:
     if path_only_difference(recorded_sha, path, replacements):
         reasons = reasons + ["把重跑所用临时目录换回原数据目录后内容一致：文件中记录了数据目录路径"]
+    elif digests and path_only_difference(recorded_sha, path, [*replacements, *digests]):
+        reasons = reasons + ["把内容未变的输入文件的摘要和大小换回记录值后一致：差异只是文件中记录的摘要"]
     return "；".join(reasons) or "原因不明：输入、参考数据、软件包和代码都与记录相同，输出仍不同（运行结果存在不确定性）"
 
 
 def _folder_replacements(tmp_data: Path, tmp_reports: Path, data_dir: Path, manifest: dict) -> list:
-    reports = _from_project(manifest["parameters"].get("reports_dir", "reports"))
+    reports = _from_project(str(manifest["parameters"].get("reports_dir") or "reports"))
     pairs = [(str(tmp_data), str(data_dir)), (str(tmp_reports), str(reports))]
     pairs += [(str(tmp_data.resolve()), str(data_dir.resolve())),
               (str(tmp_reports.resolve()), str(reports.resolve()))]
@@ -284,7 +553,10 @@ def conclusion(outputs: list[Check], findings: Findings) -> tuple[int, str]:
     if not outputs:
         parts.append("清单未记录任何输出文件")
     if bad_in:
-        parts.append("输入文件有改动：" + "、".join(f"{c.name}（{c.status}）" for c in bad_in))
+        def state(c: Check) -> str:
+            diff = findings.contents.get(c.name)
+            return f"{c.name}（{c.status}）" + (f"：{diff.summary()}" if diff is not None else "")
+        parts.append("输入文件有改动：" + "；".join(state(c) for c in bad_in))
     return 1, "结论：未通过核验。" + "；".join(parts) + "。"
 
 
@@ -299,40 +571,66 @@ def _default_runner() -> Callable:
     return importlib.import_module("helpers.pipeline").run_quarter
 
 
-def verify(manifest_path: str | Path, *, runner: Callable | None = None, out: Callable = print) -> int:
+def _default_cards_runner() -> Callable:
+    return importlib.import_module("helpers.scorecards").run_scorecards
+
+
+def verify(manifest_path: str | Path, *, runner: Callable | None = None, cards_runner: Callable | None = None,
+           out: Callable = print, data_dir: str | Path | None = None, reference: str | Path | None = None,
+           reader: Callable | None = None) -> int:
     """Re-run the manifest's quarter from its recorded inputs and compare every output byte for byte.
 
     Prints a per-file table in Chinese; returns 0 only when every input and every output matches,
-    1 when something differs, 2 when the manifest cannot be read or the re-run fails.
+    1 when something differs, 2 when the manifest cannot be read or is refused (a path outside the
+    data and reference folders), or the re-run fails. data_dir / reference: the auditor's folders,
+    instead of the recorded ones.
     """
     manifest_path = Path(manifest_path)
     try:
         manifest = load_manifest(manifest_path)
         quarter, as_of = manifest["quarter"], dt.date.fromisoformat(manifest["as_of"])
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         out(f"无法读取清单 {manifest_path}：{exc}")
         return 2
-    data_dir = _locate_data_dir(manifest, manifest_path)
-    ref = _locate_reference(manifest, data_dir)
+    try:
+        check_paths(manifest)
+        data_dir = locate_data_dir(manifest, manifest_path, data_dir)
+        ref = locate_reference(manifest, manifest_path, data_dir, reference)
+    except Refused as exc:
+        out(f"拒绝核验 {manifest_path}：{exc}")
+        return 2
+    except (KeyError, TypeError, AttributeError) as exc:
+        out(f"无法读取清单 {manifest_path}：缺少或无法识别的字段 {exc}")
+        return 2
     out(f"核验 {manifest_path}：{quarters.quarter_label(quarter)}，评估日期 {as_of}，"
         f"运行于 {manifest.get('created_at', '未知')}")
     out(f"数据目录：{data_dir}")
     findings = gather_findings(manifest, data_dir, ref)
-    report_findings(findings, out)
     with tempfile.TemporaryDirectory(prefix="yqeval-verify-") as tmp:
         # same folder name as the run's: the notebooks record the data folder by its name
         tmp_data, tmp_reports = Path(tmp) / (data_dir.name or "data"), Path(tmp) / "reports"
         stage_inputs(manifest, data_dir, ref, tmp_data)
+        work = Path(tmp) / "audit"
+        work.mkdir()
+        problems = audit_contents(manifest, findings, tmp_data, work, reader)
+        report_findings(findings, out)
+        report_contents(findings, problems, out)
         out(f"按记录的输入重新运行 {quarter}（临时目录，完成后删除）……")
         try:
             (runner or _default_runner())(quarter, as_of=as_of, data_dir=tmp_data, reports_dir=tmp_reports,
                                           progress=_quiet)
+            for call in manifest.get("scorecards", []) or []:
+                (cards_runner or _default_cards_runner())(
+                    quarter, units=call.get("units"), as_of=call.get("as_of"), data_dir=tmp_data,
+                    reports_dir=tmp_reports, progress=_quiet, record=False)
         except Exception as exc:  # noqa: BLE001 - any failure of the re-run is the verdict
             out(f"重新运行失败：{type(exc).__name__}: {exc}")
             out("结论：未通过核验。无法重新运行该季度。")
             return 2
         replacements = _folder_replacements(tmp_data, tmp_reports, data_dir, manifest)
-        outputs = compare_outputs(manifest, tmp_data, tmp_reports, findings, replacements)
+        digests = digest_replacements(manifest, findings, data_dir)
+        outputs = compare_outputs(manifest, tmp_data, tmp_reports, findings, replacements, digests,
+                                  folder=manifest_path.parent)
     out("")
     out("输出文件（" + _counts(outputs) + "）：")
     for line in format_table(outputs):
@@ -355,7 +653,8 @@ def gather_findings(manifest: dict, data_dir: Path, ref: Path) -> Findings:
 
 def report_findings(f: Findings, out: Callable) -> None:
     out(f"输入文件 {len(f.inputs)} 个（{_counts(f.inputs)}）")
-    bad = f.bad_inputs
+    bad = [Check(c.name, c.status, c.why or (f.contents[c.name].summary() if c.name in f.contents else ""))
+           for c in f.bad_inputs]
     if bad:
         for line in format_table(bad):
             out("  " + line)
@@ -370,6 +669,23 @@ def report_findings(f: Findings, out: Callable) -> None:
     out("代码版本：" + ("与记录一致，且无未提交的改动" if not f.code else f"{len(f.code)} 处需注意"))
     for line in f.code:
         out("  " + line)
+
+
+def report_contents(f: Findings, problems: dict[str, str], out: Callable) -> None:
+    """What changed inside each changed input: re-read with ingest, compared with the run's record."""
+    if not f.contents and not problems:
+        return
+    out("改变的输入文件重新读取后，与运行时读入的内容比较：")
+    for q, why in sorted(problems.items()):
+        out(f"  {q}：{why}")
+    bad = {c.name for c in f.bad_inputs}
+    for path, diff in f.contents.items():
+        note = "" if path in bad else "（文件字节未变，读入的数据随同季度其他文件改变）"
+        out(f"  {path}{note}：{diff.summary()}")
+        for line in diff.lines:
+            out(f"    {line}")
+        if diff.moved and diff.lines:
+            out(f"    另有 {diff.moved} 行数值未变、行号改变")
 
 
 if __name__ == "__main__":  # pragma: no cover
