@@ -648,9 +648,10 @@ def close_unit(written: str, plan: Plan) -> str:
     if not key:
         return ""
     registry = plan.registry
+    cutoff = float(plan.params.get("unit_close_match", CLOSE_MATCH))
     names = [(n, n) for n in registry.units] + list(registry.aliases.items())
     close = {canonical for other, canonical in names
-             if difflib.SequenceMatcher(None, key, name_key(other)).ratio() >= CLOSE_MATCH}
+             if difflib.SequenceMatcher(None, key, name_key(other)).ratio() >= cutoff}
     return close.pop() if len(close) == 1 else ""
 
 

@@ -190,6 +190,10 @@ def run_quarter(quarter: str, as_of: dt.date | None = None, data_dir: str | Path
     result = RunResult(quarter, as_of, final, final / html.name, final / pdf.name,
                        [final / "notebooks" / n for n in NOTEBOOKS], final / "manifest.json", seconds)
     _say(progress, f"完成（{seconds['total']:.1f} 秒）：\n  {result.pdf}\n  {result.html}")
+    if progress:  # what the analyst must act on (docs/plan_life.md)
+        from .reminders import run_actions
+
+        _say(progress, run_actions(data, quarter))
     return result
 
 

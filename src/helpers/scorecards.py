@@ -222,7 +222,8 @@ def reporting_record(ctx: CardContext, unit: str) -> pd.DataFrame:
 
 
 def trend_table(ctx: CardContext, unit: str) -> pd.DataFrame:
-    """The unit's own cumulative value per quarter (completion rate in brackets where it has a target)."""
+    """The unit's own cumulative value per quarter (completion rate in brackets where it has a target),
+    and for counts and amounts the quarter's increment over the last value it reported (本季度新增)."""
     h = ctx.history[ctx.history["unit"] == unit]
     qs = sorted(h["quarter"].unique())
     rows = []
@@ -230,8 +231,14 @@ def trend_table(ctx: CardContext, unit: str) -> pd.DataFrame:
         ind = ctx.plan.indicators[code]
         row = {"指标": f"{code} {ind.name}"}
         sub = h[h["indicator"] == code].set_index("quarter")
+        last = np.nan
         for q in qs:
             row[q] = _trend_cell(sub.loc[q], ind) if q in sub.index else "—"
+            if q in sub.index and sub.loc[q, "state"] == "ok" and ind.kind in ("count", "amount", "info"):
+                value = sub.loc[q, "achieved"]
+                if last == last and value == value:
+                    row[q] += f" 新增{'+' if value >= last else '−'}{report.fmt_number(abs(value - last))}"
+                last = value
         rows.append(row)
     return pd.DataFrame(rows, columns=["指标", *qs])
 
@@ -274,9 +281,23 @@ def flags_table(ctx: CardContext, unit: str) -> pd.DataFrame:
                          "核查提示": f["flag"], "说明": f["detail"]})
 
 
+def unidentified_files(ctx: CardContext, unit: str) -> list[dict]:
+    """This quarter's files that named no known unit and whose one close registered name is this unit."""
+    return [f for f in ctx.rd.log.get("files", []) if not f.get("unit") and f.get("close_unit") == unit]
+
+
+def unidentified_text(ctx: CardContext, unit: str) -> str:
+    """Which file arrived and why it was returned, for a unit shown 文件被退回（单位名称无法识别）."""
+    parts = [f"本期收到文件“{f.get('file', '')}”，表内填报单位写作“{f.get('unit_written', '')}”，不是登记的单位名称，"
+             f"已整份退回（最接近的登记名称：{'、'.join(f.get('candidates', [])) or unit}）。"
+             f"如确为本单位的文件，请在“填报单位”中写“{unit}”后重新报送。" for f in unidentified_files(ctx, unit)]
+    return "".join(parts)
+
+
 def rejects_table(ctx: CardContext, unit: str) -> pd.DataFrame:
     r = ctx.rd.rejects
-    r = r[r["unit"] == unit]
+    mine = {f.get("file") for f in unidentified_files(ctx, unit)}
+    r = r[(r["unit"] == unit) | r["source_file"].isin(mine)]
     return pd.DataFrame({"文件": r["source_file"], "行": r["source_row"], "指标": r["indicator"],
                          "原值": r["raw_value"], "原因": r["reason"]})
 
@@ -350,7 +371,9 @@ def card_sections(ctx: CardContext, unit: str) -> list[tuple[str, str]]:
     if not led.empty:
         sections.append(("牵头任务（按全区数评价）", html_table(led, formats=PCT, status_col="状态",
                                                    widths={"任务": "6%", "指标": "32%", "状态": "13%"})))
-    checks = (_table_or_none(flags_table(ctx, unit), "本期没有核查提示。", widths={"指标": "30%", "核查提示": "14%"})
+    returned = unidentified_text(ctx, unit)
+    checks = ((f"<p>{html.escape(returned)}</p>" if returned else "")
+              + _table_or_none(flags_table(ctx, unit), "本期没有核查提示。", widths={"指标": "30%", "核查提示": "14%"})
               + _table_or_none(rejects_table(ctx, unit), "本期没有被退回的数据。", caption="未采用的数据（退回记录）",
                                widths={"原因": "45%"}))
     sections += [
