@@ -116,7 +116,7 @@ def test_cumulative_values_grow_except_where_planted(table):
     # every pair of consecutive quarters (four quarters now: the plan's later life, issue 12)
     wide = table.pivot_table(index=["unit", "indicator"], columns="quarter", values="value")
     wide = wide.dropna()
-    for before, after in zip(QUARTERS, QUARTERS[1:]):
+    for before, after in zip(QUARTERS, QUARTERS[1:], strict=False):
         falls = set(wide[wide[after] < wide[before]].index)
         planted = {(p.unit, p.indicator) for p in PLANTED if p.kind == "累计值下降" and p.quarter == after}
         assert falls == planted, after

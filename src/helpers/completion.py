@@ -571,7 +571,8 @@ def _trend_rows(rates: list[QuarterRates], district: pd.DataFrame, plan: Plan, a
             increment = r.actual - prev.get(r.indicator, np.nan)
         else:  # the plan's first quarter starts from nothing; a later first quarter has no base
             increment = r.actual if first_plan_quarter else np.nan
-        if ind.kind in ("qualitative", "milestone") and len(ind.reporters) == 1:
+        if (ind.kind in ("qualitative", "milestone") and len(ind.reporters) == 1) or (
+                ind.kind == "ratio" and prev is None):  # a ratio does not start from 0
             increment = np.nan
         overdue = (as_of - ind.deadline).days if (as_of > ind.deadline and r.status in (
             OVERDUE, STRIVE_MISSED, MISSING, CONFLICT)) else np.nan

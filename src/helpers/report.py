@@ -137,13 +137,16 @@ def carried_sentences(rd: ReportData, plan: Plan) -> list[str]:
     """How many units' values the district figures carry, from which quarter, and who they are."""
     c = _carried(rd)
     if c.empty:
-        return []
+        return [f"{f.flag}：{plan.indicators[f.indicator].name}，{f.detail}。" for f in rd.flags[
+            (rd.flags["scope"] == DISTRICT) & rd.flags["flag"].str.startswith("全区")].itertuples()]
     status = rd.reporting.set_index("unit")["status"].to_dict()
     units = list(dict.fromkeys(c["unit"]))
     who = "、".join(f"{u}（{status.get(u, '本期无数据') if status.get(u) in NOT_RECEIVED else '有指标被退回或冲突'}，"
                    f"沿用{'、'.join(sorted(set(c[c['unit'] == u]['carried_from'])))}）" for u in units)
     out = [f"本期有{len(units)}个单位没有可采用的数据，全区数按规则沿用其最近一期的累计值（表中标“{CARRIED}”）："
            f"{who}。这些单位本身仍按未报送计，不因沿用而得分。"]
+    for f in rd.flags[(rd.flags["scope"] == DISTRICT) & rd.flags["flag"].str.startswith("全区")].itertuples():
+        out.append(f"{f.flag}：{plan.indicators[f.indicator].name}，{f.detail}。")
     code = HEADLINE[0]  # the plan's first headline figure
     if code in set(c["indicator"]):
         ind = plan.indicators[code]
@@ -356,13 +359,15 @@ def _increment_text(full: pd.DataFrame, quarter: str, code: str, plan: Plan) -> 
     r = full.loc[(quarter, code)]
     ind = plan.indicators[code]
     inc = r["increment"]
-    text = ""
+    parts = []
     if inc == inc:
-        text = (f"（{'+' if inc >= 0 else '−'}{abs(inc) * 100:.1f}个百分点）" if ind.kind == "ratio"
-                else f"（{'+' if inc >= 0 else '−'}{fmt_number(abs(inc))}）")
-    if r.get("carried_units", 0) and r["carried_units"] == r["carried_units"] and int(r["carried_units"]):
-        text += f"含{CARRIED}{int(r['carried_units'])}个"
-    return text
+        sign = "+" if inc >= 0 else "−"
+        parts.append(f"新增{sign}{abs(inc) * 100:.1f}个百分点" if ind.kind == "ratio"
+                     else f"新增{sign}{fmt_number(abs(inc))}")
+    n = r.get("carried_units", 0)
+    if n == n and n:
+        parts.append(f"含{CARRIED}{int(n)}个单位")
+    return f"（{'，'.join(parts)}）" if parts else ""
 
 
 def flags_table(rd: ReportData, plan: Plan) -> pd.DataFrame:
