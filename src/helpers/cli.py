@@ -87,7 +87,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .pipeline import main_run
 
     return main_run(quarters.validate(args.quarter), as_of=args.as_of, data_dir=args.data,
-                    reports_dir=args.reports)
+                    reports_dir=args.reports, **({"compiled": args.compiled} if args.compiled else {}))
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -158,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--data", default="data")
         if name != "evaluate":
             p.add_argument("--reports", default="reports")
-        else:
+        if name != "scorecards":
             p.add_argument("--compiled", type=_date_arg, default=None,
                            help="编制日期：按此日判断报送情况（默认报送截止日 = 季末 + 迟报天数）")
         if name == "scorecards":

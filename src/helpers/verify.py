@@ -325,8 +325,10 @@ def verify(manifest_path: str | Path, *, runner: Callable | None = None, out: Ca
         stage_inputs(manifest, data_dir, ref, tmp_data)
         out(f"按记录的输入重新运行 {quarter}（临时目录，完成后删除）……")
         try:
+            compiled = ((manifest.get("parameters") or {}).get("notebook") or {}).get("compiled")  # given --compiled
             (runner or _default_runner())(quarter, as_of=as_of, data_dir=tmp_data, reports_dir=tmp_reports,
-                                          progress=_quiet)
+                                          progress=_quiet,
+                                          **({"compiled": dt.date.fromisoformat(compiled)} if compiled else {}))
         except Exception as exc:  # noqa: BLE001 - any failure of the re-run is the verdict
             out(f"重新运行失败：{type(exc).__name__}: {exc}")
             out("结论：未通过核验。无法重新运行该季度。")
