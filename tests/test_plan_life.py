@@ -319,3 +319,24 @@ def test_sample_2020q3_district_fall_and_jump(sample):
     # 符离镇 comes back correcting 12000 to 9000 (sample.LATER_OVERRIDES): the district falls, and says why
     assert f.loc["T01", "flag"] == "全区累计值下降" and "符离镇（12000→9000）" in f.loc["T01", "detail"]
     assert f.loc["T05", "flag"] == "全区环比异常增长"
+
+
+def test_sample_reminders_xlsx_and_run_actions(sample, tmp_path):
+    import openpyxl
+
+    from helpers.reminders import run_actions, run_reminders
+    from helpers.sample import PLANTED
+
+    lines = []
+    path = run_reminders("2020Q2", data_dir=sample, out_dir=tmp_path, progress=lines.append)
+    ws = openpyxl.load_workbook(path).active
+    units = {ws.cell(r, 2).value for r in range(4, ws.max_row + 1)}
+    # 2020Q2: six units planted 未报送, and the three whose file named no known unit
+    planted = {p.unit for p in PLANTED if p.quarter == "2020Q2" and p.outcome in ("missing", "unidentified")}
+    assert units == planted and len(planted) == 9
+    assert "芦岭镇（文件被退回（单位名称无法识别））" in lines[0]
+    text = run_actions(sample, "2020Q2")
+    # 35 files: 41 reporters − 6 that sent nothing; 3 returned whole (the misnamed); 1 row (大店镇 T01 待统计)
+    assert "读取文件 35 个，其中整份退回 3 个" in text and "退回的数据行 1 行" in text
+    assert str(sample / "processed" / "2020Q2" / "rejects.csv") in text
+    assert "仍未收到可采用文件的单位 9 个" in text
