@@ -37,7 +37,7 @@ UNIDENTIFIED = "文件被退回（单位名称无法识别）"  # a file naming 
 PENDING = "待报送"  # owes a file, none yet, before the reporting deadline
 NOT_RECEIVED = (MISSING, RETURNED, UNIDENTIFIED, PENDING)
 CARRIED = "沿用上期"
-CUMULATIVE = ("count", "amount", "ratio")  # values that only add up over the plan's life
+CUMULATIVE = ("count", "amount", "ratio", "info")  # values that only add up over the plan's life (info: a count or amount with no target)
 
 COMPLETION_COLUMNS = ["quarter", "as_of", "scope", "indicator", "target", "actual", "rate", "expected",
                       "status", "flags"]
