@@ -190,8 +190,11 @@ def _is_bureau(plan: Plan, unit: str) -> bool:
 def district_figures(c: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     """District actual, target and rate of every indicator (evaluation.md, Completion)."""
     rows = []
+    # one grouping, not a filter of the whole frame per indicator (it runs twice a quarter with carrying)
+    groups = dict(tuple(c.groupby("indicator", sort=False)))
+    bureau_names = {n for n, u in plan.registry.units.items() if u.kind in ("部门", "其他")}
     for code, ind in plan.indicators.items():
-        sub = c[c["indicator"] == code]
+        sub = groups.get(code, c.iloc[:0])
         ok = sub[sub["state"] == "ok"]
         n_missing = int((sub["state"] == "missing").sum())
         n_conflict = int((sub["state"] == "conflict").sum())
@@ -210,7 +213,7 @@ def district_figures(c: pd.DataFrame, plan: Plan) -> pd.DataFrame:
             actual = float(ok["achieved"].sum())
             target = float(len(sub))
         else:
-            bureaus = ok[[_is_bureau(plan, u) for u in ok["unit"]]]
+            bureaus = ok[ok["unit"].isin(bureau_names)]
             local = ok.drop(bureaus.index)
             actual = float(local["value"].sum()) if len(local) else np.nan
             if len(bureaus):
@@ -291,28 +294,31 @@ def carry_forward(rates: list[QuarterRates], plan: Plan) -> pd.DataFrame:
     (docs/plan_life.md, Carry forward).
     """
     carry = bool(plan.params.get("carry_forward", True))
-    latest: dict[tuple[str, str], tuple[str, float, float, float]] = {}
-    carried_rows = []
+    key = ["unit", "indicator"]
+    # (unit, indicator) → the latest accepted value, as a frame: one merge per quarter, not a lookup per cell
+    latest: pd.DataFrame | None = None
+    carried: list[pd.DataFrame] = []
     for qr in rates:
         c = qr.cells
         qr.reported = qr.district
         dc = c.assign(carried_from="")
-        if carry and latest:
-            lacking = (dc["state"] != "ok") & dc["kind"].isin(CUMULATIVE)
-            for i in dc.index[lacking]:
-                key = (dc.at[i, "unit"], dc.at[i, "indicator"])
-                if key in latest:
-                    q, value, den, got = latest[key]
-                    dc.loc[i, ["state", "value", "denominator", "achieved", "carried_from"]] = [
-                        "ok", value, den, got, q]
-                    carried_rows.append((qr.quarter, key[1], key[0], value, den, q))
-            qr.district = district_figures(dc, plan)
+        if carry and latest is not None and len(latest):
+            lacking = dc.loc[(dc["state"] != "ok") & dc["kind"].isin(CUMULATIVE), key].reset_index()
+            m = lacking.merge(latest, on=key, how="inner")
+            if len(m):
+                idx = m["index"].to_numpy()
+                dc.loc[idx, "state"] = "ok"
+                for col in ("value", "denominator", "achieved", "carried_from"):
+                    dc.loc[idx, col] = m[col].to_numpy()
+                carried.append(m.assign(quarter=qr.quarter).rename(columns={"index": "_row"}))
+                qr.district = district_figures(dc, plan)
         qr.district_cells = dc
-        ok = c[(c["state"] == "ok") & c["kind"].isin(CUMULATIVE)]
-        for u, code, v, d, a in zip(ok["unit"], ok["indicator"], ok["value"], ok["denominator"], ok["achieved"],
-                                    strict=True):
-            latest[(u, code)] = (qr.quarter, v, d, a)
-    df = pd.DataFrame(carried_rows, columns=CARRIED_COLUMNS)
+        ok = c.loc[(c["state"] == "ok") & c["kind"].isin(CUMULATIVE), [*key, "value", "denominator", "achieved"]]
+        ok = ok.assign(carried_from=qr.quarter)
+        latest = ok if latest is None else pd.concat([latest, ok], ignore_index=True).drop_duplicates(
+            key, keep="last")
+    df = (pd.concat(carried, ignore_index=True)[CARRIED_COLUMNS] if carried
+          else pd.DataFrame(columns=CARRIED_COLUMNS))
     return _sort(df, plan, ["quarter", "indicator", "unit"])
 
 
