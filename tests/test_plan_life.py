@@ -307,7 +307,7 @@ def test_sample_scorecard_of_a_misnamed_file(sample, plan):
     ctx = scorecards.load_context(sample, "2020Q2", plan=plan, progress=None)
     body = scorecards.card_body(ctx, "芦岭镇")
     assert "芦岭乡_2020Q2.xlsx" in body and "本期没有被退回的数据" not in body
-    assert UNIDENTIFIED in body
+    assert UNIDENTIFIED in body and "本期全区数沿用了本单位2020Q1的累计值" in body
     # the unit's own trend shows each quarter's increment over its last reported value
     t = scorecards.trend_table(ctx, "芦岭镇").set_index("指标")
     assert "新增" in t.loc["T02 新培育工商注册电商经营主体", "2020Q1"]

@@ -418,6 +418,9 @@ def method_text(plan: Plan) -> list[str]:
         "定性指标仅在状态为“已完成”且提供佐证材料时计为完成；未提供佐证的“已完成”按“推进中”计，并提示“缺少佐证”。",
         "全区数为已报送单位之和，未报送单位不计为零，而在备注中注明“不含未报送单位”；单位综合得分中未报送或"
         "数据冲突的指标按 0 计。",
+        "以前报送过、本期没有可采用数据的单位（未报送、文件被退回、该行被退回、数据冲突），全区数沿用其最近一期的"
+        "累计值并标“沿用上期”；该单位本期仍按未报送计。全区累计值低于上期或异常增长时提示核查。"
+        if p.get("carry_forward", True) else "全区数不沿用未报送单位的上期累计值（参数 carry_forward 为 false）。",
         f"填报日期晚于季末 {p['late_report_days']} 天以上为迟报。累计值低于上期、环比增长超过 {p['jump_ratio']} 倍"
         f"等情况只作提示，不改变填报值。",
     ]
@@ -474,14 +477,19 @@ def reporting_sentences(rs: dict) -> list[str]:
 def unidentified_files(rd: ReportData) -> pd.DataFrame:
     """Files that name no registered unit: what they say, the closest registered names, and whom they count for."""
     rows = []
+    status = rd.reporting.set_index("unit")["status"].to_dict()
     for f in rd.log.get("files", []):
         if f.get("status") != "rejected" or f.get("unit") or "unit_written" not in f:
             continue
         close = f.get("close_unit") or ""
+        if close and status.get(close) == UNIDENTIFIED:
+            done = f"记为{close}“{UNIDENTIFIED}”"
+        elif close:
+            done = f"最接近{close}，但该单位已有可采用的文件，未计入"
+        else:
+            done = "接近的登记名称不止一个或没有，未计入任何单位"
         rows.append({"文件": f.get("file", ""), "表内单位名称": f.get("unit_written", ""),
-                     "最接近的登记名称": "、".join(f.get("candidates", [])) or "—",
-                     "处理": (f"记为{close}“{UNIDENTIFIED}”" if close
-                            else "接近的登记名称不止一个或没有，未计入任何单位")})
+                     "最接近的登记名称": "、".join(f.get("candidates", [])) or "—", "处理": done})
     return pd.DataFrame(rows, columns=["文件", "表内单位名称", "最接近的登记名称", "处理"])
 
 

@@ -138,7 +138,7 @@ def _reevaluated(rd: report.ReportData, history: dict, quarter: str, as_of: dt.d
     """The report data at another evaluation date, in memory (processed files stay as they are)."""
     ev = C.evaluate(history, quarter, as_of, plan)
     return report.ReportData(quarter, as_of, ev.completion, ev.scores, ev.reporting, ev.flags, ev.trend,
-                             rd.submissions, rd.rejects, rd.log, rd.sample)
+                             rd.submissions, rd.rejects, rd.log, rd.sample, ev.carried)
 
 
 def history_cells(history: dict[str, C.QuarterData], plan: Plan) -> pd.DataFrame:
@@ -251,6 +251,17 @@ def _trend_cell(r: pd.Series, ind) -> str:
     if rate == rate and ind.kind not in ("qualitative", "milestone"):
         text += f"（{rate:.0%}）"
     return text
+
+
+def carried_note(ctx: CardContext, unit: str) -> str:
+    """A paragraph saying the district figures carry this unit's earlier values (its own status stays 未报送)."""
+    c = ctx.rd.carried
+    if c is None or c.empty or unit not in set(c["unit"]):
+        return ""
+    mine = c[c["unit"] == unit]
+    text = (f"本期全区数沿用了本单位{'、'.join(sorted(set(mine['carried_from'])))}的累计值（{'、'.join(mine['indicator'])}），"
+            "本单位本期仍按未报送计。")
+    return f"<p>{html.escape(text)}</p>"
 
 
 def led_tasks_table(ctx: CardContext, unit: str) -> pd.DataFrame:
@@ -378,7 +389,8 @@ def card_sections(ctx: CardContext, unit: str) -> list[tuple[str, str]]:
                                widths={"原因": "45%"}))
     sections += [
         ("逐季累计完成情况", trend_html(ctx, unit)),
-        ("报送情况", _table_or_none(reporting_record(ctx, unit), "本单位不需报送。", status_col="报送情况")),
+        ("报送情况", carried_note(ctx, unit) + _table_or_none(reporting_record(ctx, unit), "本单位不需报送。",
+                                                            status_col="报送情况")),
         ("数据核查提示与退回记录", checks),
         ("进展、存在问题和下步打算（单位填报）", _table_or_none(
             narrative_table(ctx, unit), "本单位未填写文字说明。", css_class="report-table narrative",
