@@ -251,20 +251,23 @@ def task_table(rd: ReportData, plan: Plan) -> pd.DataFrame:
             target_text = fmt_value(target, ind.kind, ind.unit) if target == target else "—"
         rows.append({"序号": ind.task, "指标": f"{code} {ind.name}（时限{ind.deadline:%Y-%m-%d}）",
                      "全区完成": actual + carried_mark(rd, code), "目标": target_text, "完成率": r["rate"],
-                     "序时进度": r["expected"], "状态": r["status"] or "不考核", "时间": time_note(rd, code),
+                     "序时进度": r["expected"], "状态": r["status"] or "不考核", TIME_COLUMN: time_note(rd, code),
                      "牵头单位": task.lead})
     return pd.DataFrame(rows)
 
 
+TIME_COLUMN = "逾期/首次完成"
+
+
 def time_note(rd: ReportData, code: str) -> str:
-    """'逾期182天' for a task past its deadline and not done; '2020Q1完成' for a done one (first reached)."""
+    """'逾期182天' for a task past its deadline and not done; '2020Q1' (first reached) for a done one."""
     t = rd.trend[(rd.trend["quarter"] == rd.quarter) & (rd.trend["indicator"] == code)]
     if not len(t) or "days_overdue" not in t:
         return ""
     r = t.iloc[0]
     if r["days_overdue"] == r["days_overdue"]:
         return f"逾期{int(r['days_overdue'])}天"
-    return f"{r['first_done']}完成" if str(r.get("first_done", "")) else ""
+    return str(r.get("first_done", "") or "")
 
 
 # ---------------------------------------------------------------- 各单位完成情况
