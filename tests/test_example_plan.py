@@ -60,9 +60,11 @@ def test_cross_check_only_where_it_means_something(run):
     assert set(mismatch["scope"]) == {"全县", "县商务局"}
     comp = read_csv(run["data"] / "processed" / "2021Q3" / "completion.csv", numeric=["actual"])
     d = comp[comp["scope"] == "全县"].set_index("indicator")
-    towns_live = 7 + 6 + 5 + 5 + 4 + 4 + 3  # 东坪乡 sent nothing in 2021Q3
+    # 东坪乡 sent nothing in 2021Q3: its 2021Q2 cumulative values are carried (沿用上期): 2 live shows, 1300万元
+    towns_live = 7 + 6 + 5 + 5 + 4 + 4 + 3 + 2
     assert d.loc["C05A", "actual"] == towns_live + 10  # separate: the bureau's 10 are added
-    assert d.loc["C01", "actual"] == 3800 + 3300 + 3000 + 2600 + 2300 + 2100 + 1800
+    assert d.loc["C01", "actual"] == 3800 + 3300 + 3000 + 2600 + 2300 + 2100 + 1800 + 1300
+    assert "沿用上期1个单位：东坪乡（2021Q2）" in d.loc["C01", "flags"]
     assert "全区" not in set(comp["scope"])
 
 

@@ -113,11 +113,13 @@ def test_network_sales_behind_in_q4_and_reached_late_in_q1(table, plan):
 
 
 def test_cumulative_values_grow_except_where_planted(table):
+    # every pair of consecutive quarters (four quarters now: the plan's later life, issue 12)
     wide = table.pivot_table(index=["unit", "indicator"], columns="quarter", values="value")
     wide = wide.dropna()
-    falls = set(wide[wide["2020Q1"] < wide["2019Q4"]].index)
-    planted = {(p.unit, p.indicator) for p in PLANTED if p.kind == "累计值下降"}
-    assert falls == planted
+    for before, after in zip(QUARTERS, QUARTERS[1:], strict=False):
+        falls = set(wide[wide[after] < wide[before]].index)
+        planted = {(p.unit, p.indicator) for p in PLANTED if p.kind == "累计值下降" and p.quarter == after}
+        assert falls == planted, after
 
 
 def test_ratios_never_exceed_their_base(table):
@@ -162,11 +164,13 @@ def test_ingest_counts_are_the_generators(ingested, plan, quarter):
     expected = expected_counts(SEED, plan)[quarter]
     log = {e["file"]: e for e in ingested[quarter].log["files"]}
     assert sorted(log) == sorted(expected["files"])
+    returned = {sf.name for sf in sample_files(SEED, plan) if sf.quarter == quarter and sf.returned}
     for name, counts in expected["files"].items():
-        assert log[name]["status"] == "ok", (name, log[name]["reason"])
+        # a file naming no known unit is returned whole (planted from 2020Q2 on, issue 12)
+        assert log[name]["status"] == ("rejected" if name in returned else "ok"), (name, log[name]["reason"])
         assert {k: log[name][k] for k in counts} == counts, name
     units = {e["unit"] for e in log.values()}
-    assert set(plan.reporters()) - units == set(expected["missing"])
+    assert set(plan.reporters()) - units == set(expected["missing"]) | set(expected["unidentified"])
 
 
 def _planted(quarter, kind=None, outcome=None):
@@ -232,7 +236,7 @@ def test_status_spellings_and_missing_evidence(ingested, quarter):
 @needs_ingest
 @pytest.mark.parametrize("quarter", QUARTERS)
 def test_late_files_carry_their_date(ingested, plan, quarter):
-    log = {e["unit"]: e for e in ingested[quarter].log["files"]}
+    log = {e["unit"]: e for e in ingested[quarter].log["files"] if e["status"] == "ok"}
     limit = quarter_end(quarter) + dt.timedelta(days=plan.params["late_report_days"])
     late = {u for u, e in log.items() if dt.date.fromisoformat(e["reported_on"]) > limit}
     assert late == {p.unit for p in _planted(quarter, "迟报")}
@@ -241,8 +245,10 @@ def test_late_files_carry_their_date(ingested, plan, quarter):
 @needs_ingest
 def test_cumulative_fall_reaches_the_submissions(ingested):
     for p in [p for p in PLANTED if p.kind == "累计值下降"]:
-        before = _subs(ingested, "2019Q4", p.unit, p.indicator)["value"].iloc[0]
-        after = _subs(ingested, "2020Q1", p.unit, p.indicator)["value"].iloc[0]
+        # against the latest earlier quarter in which the unit's value was accepted
+        earlier = [q for q in QUARTERS if q < p.quarter and len(_subs(ingested, q, p.unit, p.indicator))]
+        before = _subs(ingested, earlier[-1], p.unit, p.indicator)["value"].iloc[0]
+        after = _subs(ingested, p.quarter, p.unit, p.indicator)["value"].iloc[0]
         assert after < before
 
 
@@ -262,7 +268,7 @@ def test_every_other_value_arrives_intact(ingested, table, quarter):
         for got, exp in ((row.value, want["value"]), (row.denominator, want["denominator"])):
             assert (pd.isna(got) and pd.isna(exp)) or got == exp, key
         checked += 1
-    assert checked > 300
+    assert checked > 250  # 2020Q2: nine units send nothing usable (issue 12)
 
 
 def test_sample_never_overwrites_a_real_submission(tmp_path, plan):

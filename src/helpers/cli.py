@@ -90,8 +90,16 @@ def cmd_sample(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from .completion import evaluate_quarter
 
-    result = evaluate_quarter(quarters.validate(args.quarter), as_of=args.as_of, data_dir=args.data)
+    result = evaluate_quarter(quarters.validate(args.quarter), as_of=args.as_of, data_dir=args.data,
+                              compiled=args.compiled)
     print(result.summary())
+    return 0
+
+
+def cmd_reminders(args: argparse.Namespace) -> int:
+    from .reminders import run_reminders
+
+    run_reminders(quarters.validate(args.quarter), as_of=args.as_of, data_dir=args.data, out_dir=args.out)
     return 0
 
 
@@ -99,7 +107,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .pipeline import main_run
 
     return main_run(quarters.validate(args.quarter), as_of=args.as_of, data_dir=args.data,
-                    reports_dir=args.reports)
+                    reports_dir=args.reports, **({"compiled": args.compiled} if args.compiled else {}))
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -168,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="输出目录")
     p.set_defaults(func=cmd_templates)
 
-    p = sub.add_parser("sample", help="生成两个季度的示例数据（合成数据，非真实统计）")
+    p = sub.add_parser("sample", help="生成四个季度的示例数据（合成数据，非真实统计）")
     p.add_argument("--data", default="data")
     p.add_argument("--seed", type=int, default=2019)
     p.add_argument("--force", action="store_true", help="覆盖 data/raw 中内容不同的同名文件")
@@ -183,9 +191,19 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--data", default="data")
         if name != "evaluate":
             p.add_argument("--reports", default="reports")
+        if name != "scorecards":
+            p.add_argument("--compiled", type=_date_arg, default=None,
+                           help="编制日期：按此日判断报送情况（默认报送截止日 = 季末 + 迟报天数）")
         if name == "scorecards":
             p.add_argument("--units", nargs="*", default=None, help="只生成这些单位")
         p.set_defaults(func=func)
+
+    p = sub.add_parser("reminders", help="列出需催报的单位（终端 + xlsx），联系人取自 units.csv")
+    p.add_argument("quarter")
+    p.add_argument("--as-of", type=_date_arg, default=None, help="催报日期（默认报送截止日 = 季末 + 迟报天数）")
+    p.add_argument("--data", default="data")
+    p.add_argument("--out", default="reports/reminders", help="催报名单输出目录（默认 reports/reminders）")
+    p.set_defaults(func=cmd_reminders)
 
     p = sub.add_parser("verify", help="按 manifest.json 重新运行并逐个文件比对")
     p.add_argument("manifest")

@@ -32,6 +32,12 @@ LIGHTS = {DONE: "绿", DONE_LATE: "绿", ON_PACE: "绿", BEHIND: "黄", STRIVE_M
           FAR_BEHIND: "红", OVERDUE: "红", MISSING: "灰", CONFLICT: "灰"}
 QUAL_DONE, QUAL_ONGOING = "已完成", "推进中"  # qualitative is done only 已完成 with evidence
 RETURNED = "文件被退回"  # a unit whose only file could not be used: it has not reported
+# across the plan's life (docs/plan_life.md)
+UNIDENTIFIED = "文件被退回（单位名称无法识别）"  # a file naming no known unit, closest to this one alone
+PENDING = "待报送"  # owes a file, none yet, before the reporting deadline
+NOT_RECEIVED = (MISSING, RETURNED, UNIDENTIFIED, PENDING)
+CARRIED = "沿用上期"
+CUMULATIVE = ("count", "amount", "ratio", "info")  # values that only add up over the plan's life (info: a count or amount with no target)
 
 COMPLETION_COLUMNS = ["quarter", "as_of", "scope", "indicator", "target", "actual", "rate", "expected",
                       "status", "flags"]
@@ -41,7 +47,8 @@ REPORTING_COLUMNS = ["quarter", "unit", "kind", "files", "reported_on", "days_af
                      "status"]
 FLAG_COLUMNS = ["quarter", "scope", "indicator", "flag", "detail"]
 TREND_COLUMNS = ["quarter", "as_of", "indicator", "name", "unit", "target", "actual", "rate", "expected",
-                 "status"]
+                 "status", "increment", "reported_actual", "carried_units", "days_overdue", "first_done"]
+CARRIED_COLUMNS = ["quarter", "indicator", "unit", "value", "denominator", "carried_from"]
 EPS = 1e-9
 
 
@@ -193,11 +200,15 @@ def _local_words(plan: Plan) -> str:
 def district_figures(c: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     """District actual, target and rate of every indicator (evaluation.md, Completion)."""
     rows = []
+    # one grouping, not a filter of the whole frame per indicator (it runs twice a quarter with carrying)
+    groups = dict(tuple(c.groupby("indicator", sort=False)))
+    bureau_names = {n for n, u in plan.registry.units.items() if u.kind in ("部门", "其他")}
     for code, ind in plan.indicators.items():
-        sub = c[c["indicator"] == code]
+        sub = groups.get(code, c.iloc[:0])
         ok = sub[sub["state"] == "ok"]
         n_missing = int((sub["state"] == "missing").sum())
         n_conflict = int((sub["state"] == "conflict").sum())
+        carried = ok[ok["carried_from"] != ""] if "carried_from" in ok else ok.iloc[:0]
         flags, state = [], "ok"
         target = ind.district_target
         bureau_own = None
@@ -212,7 +223,7 @@ def district_figures(c: pd.DataFrame, plan: Plan) -> pd.DataFrame:
             actual = float(ok["achieved"].sum())
             target = float(len(sub))
         else:
-            bureaus = ok[[_is_bureau(plan, u) for u in ok["unit"]]]
+            bureaus = ok[ok["unit"].isin(bureau_names)]
             local = ok.drop(bureaus.index)
             actual = float(local["value"].sum()) if len(local) else np.nan
             if len(bureaus):
@@ -229,6 +240,9 @@ def district_figures(c: pd.DataFrame, plan: Plan) -> pd.DataFrame:
                 flags.append(f"不含未报送单位{n_missing}个")
             if n_conflict:
                 flags.append(f"不含数据冲突单位{n_conflict}个")
+        if len(carried):
+            names = "、".join(f"{u}（{q}）" for u, q in zip(carried["unit"], carried["carried_from"], strict=True))
+            flags.append(f"{CARRIED}{len(carried)}个单位：{names}")
         if bureau_own is not None and actual == actual:
             tol = plan.params.get("bureau_tolerance", 0.01) * max(abs(actual), abs(bureau_own), 1)
             # total: the department reports the whole figure; share: a part of it, so only more is wrong
@@ -243,7 +257,7 @@ def district_figures(c: pd.DataFrame, plan: Plan) -> pd.DataFrame:
         else:
             rate = np.nan
         rows.append(dict(indicator=code, target=target, actual=actual, rate=rate, state=state,
-                         flags=flags, reported=len(ok), owed=len(sub)))
+                         flags=flags, reported=len(ok) - len(carried), owed=len(sub), carried=len(carried)))
     return pd.DataFrame(rows)
 
 
@@ -275,6 +289,8 @@ class QuarterRates:
     quarter: str
     cells: pd.DataFrame
     district: pd.DataFrame
+    reported: pd.DataFrame | None = None  # district figures of the reporting units only (no carrying)
+    district_cells: pd.DataFrame | None = None  # the cells the district figure was summed from
 
 
 def quarter_rates(data: QuarterData, plan: Plan) -> QuarterRates:
@@ -283,6 +299,43 @@ def quarter_rates(data: QuarterData, plan: Plan) -> QuarterRates:
     c = pd.concat([c, unit_targets(c, plan)], axis=1)
     c["rate"] = np.where(c["target"] > 0, c["achieved"] / c["target"], np.nan)
     return QuarterRates(data.quarter, c, district_figures(c, plan))
+
+
+def carry_forward(rates: list[QuarterRates], plan: Plan) -> pd.DataFrame:
+    """Put each unit's latest accepted cumulative value into the district figures of the quarters it has none.
+
+    Sets every quarter's `reported` (the reporting units only), `district_cells` and `district` (with the
+    carried values, when the parameter carry_forward is on), in place, and returns the carried values
+    (CARRIED_COLUMNS). The units' own cells are never changed: their status and score stay 未报送
+    (docs/plan_life.md, Carry forward).
+    """
+    carry = bool(plan.params.get("carry_forward", True))
+    key = ["unit", "indicator"]
+    # (unit, indicator) → the latest accepted value, as a frame: one merge per quarter, not a lookup per cell
+    latest: pd.DataFrame | None = None
+    carried: list[pd.DataFrame] = []
+    for qr in rates:
+        c = qr.cells
+        qr.reported = qr.district
+        dc = c.assign(carried_from="")
+        if carry and latest is not None and len(latest):
+            lacking = dc.loc[(dc["state"] != "ok") & dc["kind"].isin(CUMULATIVE), key].reset_index()
+            m = lacking.merge(latest, on=key, how="inner")
+            if len(m):
+                idx = m["index"].to_numpy()
+                dc.loc[idx, "state"] = "ok"
+                for col in ("value", "denominator", "achieved", "carried_from"):
+                    dc.loc[idx, col] = m[col].to_numpy()
+                carried.append(m.assign(quarter=qr.quarter).rename(columns={"index": "_row"}))
+                qr.district = district_figures(dc, plan)
+        qr.district_cells = dc
+        ok = c.loc[(c["state"] == "ok") & c["kind"].isin(CUMULATIVE), [*key, "value", "denominator", "achieved"]]
+        ok = ok.assign(carried_from=qr.quarter)
+        latest = ok if latest is None else pd.concat([latest, ok], ignore_index=True).drop_duplicates(
+            key, keep="last")
+    df = (pd.concat(carried, ignore_index=True)[CARRIED_COLUMNS] if carried
+          else pd.DataFrame(columns=CARRIED_COLUMNS))
+    return _sort(df, plan, ["quarter", "indicator", "unit"])
 
 
 def _first_reached(history: list[QuarterRates], key_cols: list[str], frame: str) -> dict:
@@ -323,6 +376,8 @@ def credibility_flags(history: list[QuarterRates], plan: Plan) -> pd.DataFrame:
             if r.value - r.value_prev > floor:
                 rows.append((current.quarter, r.unit, r.indicator, "环比异常增长",
                              f"由{prev_q.quarter}的{r.value_prev:g}增至{r.value:g}（超过{ratio:g}倍且增量超过{floor:g}）"))
+    if len(history) > 1:
+        rows += district_checks(history[-2], current, plan)
     qual = c[(c["kind"].isin(["qualitative"])) & (c["state"] == "ok") & (c["status"] == QUAL_DONE)
              & (c["evidence"].str.strip() == "")]
     for r in qual.itertuples():
@@ -339,6 +394,59 @@ def credibility_flags(history: list[QuarterRates], plan: Plan) -> pd.DataFrame:
                 rows += [(current.quarter, u, r.indicator, _mismatch(plan), detail) for u in bureaus["unit"]]
     df = pd.DataFrame(rows, columns=FLAG_COLUMNS)
     return _sort(df, plan, ["scope", "indicator", "flag"])
+
+
+def district_checks(prev: QuarterRates, current: QuarterRates, plan: Plan) -> list[tuple]:
+    """A district cumulative figure below last quarter's (naming the units whose part fell or went
+    missing), and a district jump above the jump rule (docs/plan_life.md, District-level credibility)."""
+    floors = plan.params.get("jump_floor", {}) or {}
+    ratio = float(plan.params.get("jump_ratio", 5))
+    before = prev.district.set_index("indicator")
+    rows = []
+    for r in current.district.itertuples():
+        ind = plan.indicators[r.indicator]
+        if ind.kind not in CUMULATIVE or len(ind.reporters) < 2 or r.indicator not in before.index:
+            continue
+        was = before.at[r.indicator, "actual"]
+        if was != was or r.actual != r.actual:
+            continue
+        if r.actual < was - EPS:
+            causes = _fall_causes(prev.district_cells, current.district_cells, r.indicator, ind)
+            rows.append((current.quarter, plan.district, r.indicator, f"{plan.district}累计值下降",
+                         f"{plan.district}累计{_g(r.actual, ind)}，低于{prev.quarter}的{_g(was, ind)}；"
+                         f"下降来自：{causes or '无法归因到单位'}"))
+        elif ind.kind != "ratio" and r.actual > ratio * was:
+            floor = float(floors.get(ind.unit, 0) or 0)
+            if r.actual - was > floor:
+                rows.append((current.quarter, plan.district, r.indicator, f"{plan.district}环比异常增长",
+                             f"{plan.district}由{prev.quarter}的{was:g}增至{r.actual:g}（超过{ratio:g}倍且增量超过{floor:g}）"))
+    return rows
+
+
+def _g(x: float, ind: Indicator) -> str:
+    return f"{x:.1%}" if ind.kind == "ratio" else f"{x:g}"
+
+
+def _fall_causes(prev_cells: pd.DataFrame, cells: pd.DataFrame, code: str, ind: Indicator) -> str:
+    """Units whose part of a district sum is lower than last quarter (or gone), largest fall first."""
+    def part(df):
+        sub = df[df["indicator"] == code]
+        val = sub["value"].where(sub["state"] == "ok")
+        return dict(zip(sub["unit"], val, strict=True)), dict(zip(sub["unit"], sub["state"], strict=True))
+
+    (was, _), (now, state) = part(prev_cells), part(cells)
+    falls = []
+    for unit, v in was.items():
+        if v != v:
+            continue
+        n = now.get(unit, np.nan)
+        if n != n:
+            why = {"conflict": CONFLICT}.get(state.get(unit), "本期无数据")
+            falls.append((v, f"{unit}（{why}，上期{v:g}）"))
+        elif n < v - EPS:
+            falls.append((v - n, f"{unit}（{v:g}→{n:g}）"))
+    falls.sort(key=lambda t: -t[0])
+    return "、".join(text for _, text in falls)
 
 
 # ---------------------------------------------------------------- the whole evaluation
@@ -362,6 +470,7 @@ class QuarterOutputs:
 class Evaluation(QuarterOutputs):
     cells: pd.DataFrame  # the current quarter's per-unit cells (values as reported), for reports
     whole: str = DISTRICT  # the scope of the plan's totals (全区, 全县 …)
+    carried: pd.DataFrame | None = None  # CARRIED_COLUMNS: values carried into this quarter's district figures
 
     def district(self) -> pd.DataFrame:
         return self.completion[self.completion["scope"] == self.whole]
@@ -371,9 +480,13 @@ class Evaluation(QuarterOutputs):
         counts = d["status"].value_counts()
         parts = "，".join(f"{s}{counts[s]}项" for s in STATUSES if s in counts)
         rep = self.reporting
-        received = int((~rep["status"].isin([MISSING, RETURNED])).sum())
-        return (f"{self.quarter} 评估（截至 {self.as_of}）：{self.whole} {len(d)} 项指标，{parts}；"
-                f"应报 {len(rep)} 个单位，已报 {received} 个，迟报 {int(rep['late'].sum())} 个。")
+        received = int((~rep["status"].isin(NOT_RECEIVED)).sum())
+        carried = self.carried if self.carried is not None else pd.DataFrame(columns=CARRIED_COLUMNS)
+        text = (f"{self.quarter} 评估（截至 {self.as_of}）：{self.whole} {len(d)} 项指标，{parts}；"
+                f"应报 {len(rep)} 个单位，已报 {received} 个，迟报 {int(rep['late'].sum())} 个")
+        if len(carried):
+            text += f"；{self.whole}数沿用上期 {carried['unit'].nunique()} 个单位的累计值"
+        return text + "。"
 
 
 def _order(plan: Plan) -> dict[str, int]:
@@ -411,33 +524,86 @@ def _status_row(ind: Indicator, rate, state, expected, passed, first_q, strive, 
                       strive=strive, state=state, severe=severe)
 
 
+def reporting_deadline(quarter: str, plan: Plan) -> dt.date:
+    """The last day a file counts as on time: the quarter's end + late_report_days."""
+    return quarters.quarter_end(quarter) + dt.timedelta(days=int(plan.params.get("late_report_days", 10)))
+
+
+def received_by(data: QuarterData, compiled: dt.date | None) -> QuarterData:
+    """The quarter as it stood on a compiling date given: files dated after it have not arrived yet.
+    With no date (the default run) every file in the folder counts, a late one as 迟报."""
+    if compiled is None:
+        return data
+    late = {f.get("file") for f in data.log.get("files", [])
+            if f.get("reported_on") and f["reported_on"] > compiled.isoformat()}
+    if not late:
+        return data
+    subs = data.submissions[~data.submissions["source_file"].isin(late)]
+    rej = data.rejects
+    if "source_file" in rej:
+        rej = rej[~rej["source_file"].isin(late)]
+    log = {**data.log, "files": [f for f in data.log.get("files", []) if f.get("file") not in late]}
+    return QuarterData(data.quarter, subs.reset_index(drop=True), rej.reset_index(drop=True), log)
+
+
 def evaluate(history: dict[str, QuarterData], quarter: str, as_of: dt.date | None = None,
-             plan: Plan | None = None) -> Evaluation:
-    """Evaluate QUARTER (with its earlier quarters in history) at AS_OF (default: the quarter's end)."""
+             plan: Plan | None = None, compiled: dt.date | None = None) -> Evaluation:
+    """Evaluate QUARTER (with its earlier quarters in history) at AS_OF (default: the quarter's end).
+
+    compiled: the compiling date (编制日期) reporting is judged on; default the reporting deadline.
+    """
     plan = plan or load_plan()
     as_of = as_of or quarters.quarter_end(quarter)
     if as_of < quarters.quarter_start(quarter):
         raise ValueError(f"评估日期 {as_of} 早于报告期 {quarter} 的开始（{quarters.quarter_start(quarter)}）")
     qs = [q for q in sorted(history) if q <= quarter]
-    rates = [quarter_rates(history[q], plan) for q in qs]
+    current_data = received_by(history[quarter], compiled)
+    rates = [quarter_rates(current_data if q == quarter else history[q], plan) for q in qs]
     current = rates[-1]
+    carried = carry_forward(rates, plan)
     trend_rows = []
     for i, qr in enumerate(rates):
         q_as_of = as_of if qr.quarter == quarter else quarters.quarter_end(qr.quarter)
         comp = _completion(rates[: i + 1], plan, q_as_of, district_only=qr.quarter != quarter)
         if qr.quarter == quarter:
             completion = comp
-        d = comp[comp["scope"] == plan.district]
-        for r in d.itertuples():
-            ind = plan.indicators[r.indicator]
-            trend_rows.append((qr.quarter, q_as_of.isoformat(), r.indicator, ind.name, ind.unit, r.target,
-                               r.actual, r.rate, r.expected, r.status))
+        trend_rows += _trend_rows(rates[: i + 1], comp[comp["scope"] == plan.district], plan, q_as_of)
     trend = _sort(pd.DataFrame(trend_rows, columns=TREND_COLUMNS), plan, ["indicator", "quarter"])
     flags = credibility_flags(rates, plan)
     completion = _attach_flags(completion, flags, plan)
     scores = unit_scores(completion, current.cells, plan, quarter, as_of)
-    reporting = reporting_table(history[quarter], plan, quarter)
-    return Evaluation(quarter, as_of, completion, scores, reporting, flags, trend, current.cells, plan.district)
+    reporting = reporting_table(current_data, plan, quarter, compiled)
+    return Evaluation(quarter, as_of, completion, scores, reporting, flags, trend, current.cells,
+                      whole=plan.district, carried=carried[carried["quarter"] == quarter].reset_index(drop=True))
+
+
+def _trend_rows(rates: list[QuarterRates], district: pd.DataFrame, plan: Plan, as_of: dt.date) -> list[tuple]:
+    """The district rows of one quarter in the trend: with the quarter's increment (本季度新增), the
+    reported-only figure, how many units' values were carried, days overdue and the quarter first done."""
+    qr = rates[-1]
+    prev = rates[-2].district.set_index("indicator")["actual"] if len(rates) > 1 else None
+    first_plan_quarter = quarters.quarter_start(qr.quarter) <= plan.params["plan_start"] <= quarters.quarter_end(
+        qr.quarter)
+    reported = qr.reported.set_index("indicator")
+    own = qr.district.set_index("indicator")
+    first = _first_reached(rates, ["indicator"], "district")
+    out = []
+    for r in district.itertuples():
+        ind = plan.indicators[r.indicator]
+        if prev is not None:
+            increment = r.actual - prev.get(r.indicator, np.nan)
+        else:  # the plan's first quarter starts from nothing; a later first quarter has no base
+            increment = r.actual if first_plan_quarter else np.nan
+        if (ind.kind in ("qualitative", "milestone") and len(ind.reporters) == 1) or (
+                ind.kind == "ratio" and prev is None):  # a ratio does not start from 0
+            increment = np.nan
+        overdue = (as_of - ind.deadline).days if (as_of > ind.deadline and r.status in (
+            OVERDUE, STRIVE_MISSED, MISSING, CONFLICT)) else np.nan
+        done = first.get(r.indicator, "") if r.status in (DONE, DONE_LATE) else ""
+        out.append((qr.quarter, as_of.isoformat(), r.indicator, ind.name, ind.unit, r.target, r.actual, r.rate,
+                    r.expected, r.status, increment, reported.at[r.indicator, "actual"],
+                    int(own.at[r.indicator, "carried"]), overdue, done))
+    return out
 
 
 def _completion(rates: list[QuarterRates], plan: Plan, as_of: dt.date, district_only: bool) -> pd.DataFrame:
@@ -552,18 +718,29 @@ def unit_scores(completion: pd.DataFrame, cells_df: pd.DataFrame, plan: Plan, qu
     return _sort(g[SCORE_COLUMNS], plan, ["scope"])
 
 
-def reporting_table(data: QuarterData, plan: Plan, quarter: str) -> pd.DataFrame:
-    """Who owed a file, who sent one, when, and whether it was late (evaluation.md)."""
+def reporting_table(data: QuarterData, plan: Plan, quarter: str, compiled: dt.date | None = None) -> pd.DataFrame:
+    """Who owed a file, who sent one, when, and whether it was late (evaluation.md).
+
+    Judged on the compiling date (default the reporting deadline): before the deadline a unit with
+    nothing yet is 待报送, from it on 未报送. A file naming no known unit whose one close match is a
+    unit with no accepted file makes that unit 文件被退回（单位名称无法识别） (docs/plan_life.md).
+    """
+    deadline = reporting_deadline(quarter, plan)
+    data = received_by(data, compiled)  # a date given: files dated after it have not arrived yet
+    compiled = compiled or deadline  # none given: the default run, everything in the folder has arrived
     files_by_unit: dict[str, list[dict]] = {}
+    unidentified: dict[str, list[dict]] = {}
     for f in data.log.get("files", []):
         if f.get("unit"):
             files_by_unit.setdefault(f["unit"], []).append(f)
+        elif f.get("close_unit"):
+            unidentified.setdefault(f["close_unit"], []).append(f)
     accepted_units = set(data.submissions["unit"]) if len(data.submissions) else set()
     end = quarters.quarter_end(quarter)
     late_days = int(plan.params.get("late_report_days", 10))
     rows = []
     for unit in plan.reporters():
-        files = files_by_unit.get(unit, [])
+        files = files_by_unit.get(unit, []) + unidentified.get(unit, [])
         ok_files = [f for f in files if f.get("status", "ok") == "ok"]
         dates = sorted(f["reported_on"] for f in ok_files if f.get("reported_on"))
         if not dates and unit in accepted_units:
@@ -574,10 +751,12 @@ def reporting_table(data: QuarterData, plan: Plan, quarter: str) -> pd.DataFrame
         late = bool(days == days and days > late_days)
         if ok_files or unit in accepted_units:
             status = "迟报" if late else ("按时" if reported_on else "已报送（未填日期）")
+        elif files and all(not f.get("unit") for f in files):
+            status = UNIDENTIFIED
         elif files:
             status = RETURNED
         else:
-            status = MISSING
+            status = PENDING if compiled < deadline else MISSING
         rows.append((quarter, unit, plan.registry.units[unit].kind, len(files), reported_on, days, late, status))
     return pd.DataFrame(rows, columns=REPORTING_COLUMNS)
 
@@ -586,11 +765,11 @@ def reporting_table(data: QuarterData, plan: Plan, quarter: str) -> pd.DataFrame
 
 
 def evaluate_quarter(quarter: str, as_of: dt.date | None = None, data_dir: str | Path = "data",
-                     plan: Plan | None = None, write: bool = True) -> Evaluation:
+                     plan: Plan | None = None, write: bool = True, compiled: dt.date | None = None) -> Evaluation:
     """Read data/processed/ for QUARTER and earlier quarters, evaluate, write completion.csv and friends."""
     plan = plan or load_plan(reference_dir(data_dir))
     history = load_history(data_dir, quarter)
-    ev = evaluate(history, quarter, as_of, plan)
+    ev = evaluate(history, quarter, as_of, plan, compiled)
     if write:
         write_evaluation(ev, processed_dir(data_dir, quarter))
         from .incentives import write_quarter  # 奖补资金测算 (docs/incentives.md); nothing without rules
@@ -606,4 +785,6 @@ def write_evaluation(ev: Evaluation, folder: Path) -> list[Path]:
         write_csv(ev.reporting, folder / "reporting.csv", REPORTING_COLUMNS),
         write_csv(ev.flags, folder / "flags.csv", FLAG_COLUMNS),
         write_csv(ev.trend, folder / "trend.csv", TREND_COLUMNS),
+        write_csv(ev.carried if ev.carried is not None else pd.DataFrame(columns=CARRIED_COLUMNS),
+                  folder / "carried.csv", CARRIED_COLUMNS),
     ]

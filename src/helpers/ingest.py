@@ -30,7 +30,7 @@ from .outputs import write_csv, write_json
 from .paths import processed_dir, raw_dir, readable_name, reference_dir
 from .quarters import find_quarter, parse_quarter
 from .readers import FileRejected, Row, Sheet, column_letters, read_bytes
-from .reference import Indicator, Plan, load_plan, nfkc
+from .reference import Indicator, Plan, load_plan, name_key, nfkc
 
 SUBMISSION_COLUMNS = ["quarter", "unit", "indicator", "value", "raw_value", "denominator", "raw_denominator",
                       "status", "approximate", "narrative", "problems", "next_steps", "evidence", "reported_on",
@@ -221,6 +221,9 @@ def ingest_file(path: Path, name: str, quarter: str, plan: Plan, max_bytes: int 
         return outcome
     try:
         parse_file(outcome, sheets, quarter, plan)
+    except UnknownUnit as exc:  # listed in 报送情况 with its closest names (docs/plan_life.md)
+        entry.update(unit_written=exc.written, candidates=exc.candidates, close_unit=exc.close_unit)
+        _reject_file(outcome, quarter, str(exc))
     except FileRejected as exc:
         _reject_file(outcome, quarter, str(exc))
     except Exception as exc:  # a bad file never stops the run
@@ -608,7 +611,7 @@ def resolve_unit(sources: list[tuple[str, object]], plan: Plan, name: str) -> st
                for source, raw in sources]  # 符离镇（盖章）: the stamp goes there, not part of the name
     for source, raw in sources:
         if registry.resolve(V.cell_text(raw)) is None:
-            raise FileRejected(_unknown_unit(V.cell_text(raw), source, plan))
+            raise UnknownUnit(V.cell_text(raw), _unknown_unit(V.cell_text(raw), source, plan), plan)
     from_name, _ = filename_parts(name)
     if from_name and registry.resolve(from_name) is None:
         from_name = registry.find_in(Path(name).stem) or from_name  # 符离镇进展填报表（四季度）.xlsx
@@ -616,11 +619,40 @@ def resolve_unit(sources: list[tuple[str, object]], plan: Plan, name: str) -> st
         sources = [*sources, ("文件名", from_name)]
     elif not sources:
         shown = from_name or Path(name).stem
-        raise FileRejected("无法确定填报单位：表内没有“填报单位”，" + _unknown_unit(shown, "文件名", plan))
+        raise UnknownUnit(shown, "无法确定填报单位：表内没有“填报单位”，" + _unknown_unit(shown, "文件名", plan), plan)
     found = _distinct(sources, lambda raw: registry.resolve(V.cell_text(raw)).name)
     if len(found) > 1:
         raise _disagree("填报单位", found)
     return next(iter(found))
+
+
+CLOSE_MATCH = 0.6  # similarity of two names' keys from which a registered name is a "close match"
+
+
+class UnknownUnit(FileRejected):
+    """A file whose unit is not registered: the name written, the closest registered names, and the
+    one unit it is close to when exactly one is (that unit then reads 文件被退回（单位名称无法识别）)."""
+
+    def __init__(self, written: str, reason: str, plan: Plan):
+        super().__init__(reason)
+        self.written = written
+        self.candidates = plan.registry.suggest(written)
+        self.close_unit = close_unit(written, plan)
+
+
+def close_unit(written: str, plan: Plan) -> str:
+    """The one registered unit whose name (or an alias) is close to WRITTEN, or '' (none, or several)."""
+    import difflib
+
+    key = name_key(written)
+    if not key:
+        return ""
+    registry = plan.registry
+    cutoff = float(plan.params.get("unit_close_match", CLOSE_MATCH))
+    names = [(n, n) for n in registry.units] + list(registry.aliases.items())
+    close = {canonical for other, canonical in names
+             if difflib.SequenceMatcher(None, key, name_key(other)).ratio() >= cutoff}
+    return close.pop() if len(close) == 1 else ""
 
 
 def _unknown_unit(name: str, source: str, plan: Plan) -> str:

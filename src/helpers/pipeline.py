@@ -110,9 +110,10 @@ def _say(progress: Callable[[str], None] | None, text: str) -> None:
 
 def run_quarter(quarter: str, as_of: dt.date | None = None, data_dir: str | Path = "data",
                 reports_dir: str | Path = "reports", progress: Callable[[str], None] | None = print,
-                warm: bool = True, ahead: int = 2) -> RunResult:
+                warm: bool = True, ahead: int = 2, compiled: dt.date | None = None) -> RunResult:
     """warm: start each notebook's kernel (and its imports) while the one before runs (`kernels`), and
     load the renderer meanwhile; ahead: how many notebooks ahead (2: all three kernels start at once).
+    compiled: the compiling date (编制日期) reporting is judged on, passed to 02_evaluate only when given.
     warm=False runs papermill's own kernel per notebook, one after another. Outputs are identical.
 
     The kernels start before this process imports pandas, nbformat and papermill (about 3 s from a
@@ -155,11 +156,15 @@ def run_quarter(quarter: str, as_of: dt.date | None = None, data_dir: str | Path
             # an auditor's re-run in another folder executes (and records) exactly the same notebook
             params = {"quarter": quarter, "as_of": as_of.isoformat(), "data_dir": data.name,
                       "output_dir": f"reports/{quarter}"}
+            if compiled is not None:  # recorded in the manifest; a default run's parameters stay as they were
+                params["compiled"] = compiled.isoformat()
             executed = []
             for i, notebook in enumerate(NOTEBOOKS, start=1):
                 _say(progress, f"[{i}/{len(NOTEBOOKS) + 1}] 执行 {notebook} …")
                 t = time.perf_counter()
                 wanted = {k: v for k, v in params.items() if k != "output_dir" or notebook.startswith("03")}
+                if not notebook.startswith("02"):
+                    wanted.pop("compiled", None)
                 if notebook.startswith("01"):
                     wanted.pop("as_of")
                 out = nb_dir / notebook
@@ -197,6 +202,10 @@ def run_quarter(quarter: str, as_of: dt.date | None = None, data_dir: str | Path
     result = RunResult(quarter, as_of, final, final / html.name, final / pdf.name,
                        [final / "notebooks" / n for n in NOTEBOOKS], final / "manifest.json", seconds)
     _say(progress, f"完成（{seconds['total']:.1f} 秒）：\n  {result.pdf}\n  {result.html}")
+    if progress:  # what the analyst must act on (docs/plan_life.md)
+        from .reminders import run_actions
+
+        _say(progress, run_actions(data, quarter))
     return result
 
 

@@ -18,15 +18,21 @@ import pandas as pd
 from . import quarters
 from .completion import (
     BEHIND,
+    CARRIED,
+    CARRIED_COLUMNS,
     CONFLICT,
     DONE,
     DONE_LATE,
     FAR_BEHIND,
     MISSING,
+    NOT_RECEIVED,
     ON_PACE,
     OVERDUE,
+    PENDING,
+    RETURNED,
     STATUSES,
     STRIVE_MISSED,
+    UNIDENTIFIED,
     QuarterOutputs,
 )
 from .outputs import read_csv
@@ -45,6 +51,7 @@ class ReportData(QuarterOutputs):
     log: dict
     sample: bool
     whole: str = DISTRICT  # the scope of the plan's totals: 全区, 全县 …
+    carried: pd.DataFrame | None = None  # carried.csv: values carried into the district figures
 
 
 def load(data_dir: str | Path, quarter: str, plan: Plan | None = None) -> ReportData:
@@ -55,12 +62,16 @@ def load(data_dir: str | Path, quarter: str, plan: Plan | None = None) -> Report
     scores = read_csv(folder / "scores.csv", numeric=["indicators", "missing", "score", "rank", "peers"])
     reporting = read_csv(folder / "reporting.csv", numeric=["files", "days_after_quarter_end"])
     reporting["late"] = reporting["late"].isin(["True", "true", "1"])
-    trend = read_csv(folder / "trend.csv", numeric=["target", "actual", "rate", "expected"])
+    trend = read_csv(folder / "trend.csv", numeric=["target", "actual", "rate", "expected", "increment",
+                                                    "reported_actual", "carried_units", "days_overdue"])
     subs = read_csv(folder / "submissions.csv", numeric=["value", "denominator"])
     log = json.loads((folder / "ingest_log.json").read_text(encoding="utf-8"))
     as_of = dt.date.fromisoformat(comp["as_of"].iloc[0]) if len(comp) else quarters.quarter_end(quarter)
+    carried = (read_csv(folder / "carried.csv", numeric=["value", "denominator"]) if (folder / "carried.csv").exists()
+               else pd.DataFrame(columns=CARRIED_COLUMNS))
     return ReportData(quarter, as_of, comp, scores, reporting, read_csv(folder / "flags.csv"), trend, subs,
-                      read_csv(folder / "rejects.csv"), log, is_sample(data_dir, quarter, log), plan.district)
+                      read_csv(folder / "rejects.csv"), log, is_sample(data_dir, quarter, log), plan.district,
+                      carried)
 
 
 def is_sample(data_dir: str | Path, quarter: str, log: dict) -> bool:
@@ -101,10 +112,61 @@ def headline_table(rd: ReportData, plan: Plan, codes=None) -> pd.DataFrame:
     rows = []
     for code in codes or plan.words.headline:
         ind, r = plan.indicators[code], d.loc[code]
-        rows.append({"指标": f"{ind.name}", f"{rd.whole}完成": fmt_value(r["actual"], ind.kind, ind.unit),
+        rows.append({"指标": f"{ind.name}", f"{rd.whole}完成": fmt_value(r["actual"], ind.kind, ind.unit) + carried_mark(rd, code),
                      "目标": fmt_value(r["target"], ind.kind, ind.unit), "完成率": r["rate"],
                      "序时进度": r["expected"], "状态": r["status"]})
     return pd.DataFrame(rows)
+
+
+def _carried(rd: ReportData) -> pd.DataFrame:
+    return rd.carried if rd.carried is not None else pd.DataFrame(columns=CARRIED_COLUMNS)
+
+
+def carried_mark(rd: ReportData, code: str) -> str:
+    """'（含沿用上期3个单位）' after a district figure that holds carried values, else ''."""
+    c = _carried(rd)
+    n = int((c["indicator"] == code).sum())
+    return f"（含{CARRIED}{n}个单位）" if n else ""
+
+
+def reported_only(rd: ReportData, code: str) -> float:
+    """The district figure of the reporting units alone (no carried values)."""
+    t = rd.trend[(rd.trend["quarter"] == rd.quarter) & (rd.trend["indicator"] == code)]
+    return float(t["reported_actual"].iloc[0]) if len(t) and "reported_actual" in t else np.nan
+
+
+def carried_sentences(rd: ReportData, plan: Plan) -> list[str]:
+    """How many units' values the district figures carry, from which quarter, and who they are."""
+    c = _carried(rd)
+    if c.empty:
+        return [f"{f.flag}：{plan.indicators[f.indicator].name}，{f.detail}。" for f in rd.flags[
+            (rd.flags["scope"] == rd.whole) & rd.flags["flag"].str.startswith(rd.whole)].itertuples()]
+    status = rd.reporting.set_index("unit")["status"].to_dict()
+    units = list(dict.fromkeys(c["unit"]))
+    who = "、".join(f"{u}（{status.get(u, '本期无数据') if status.get(u) in NOT_RECEIVED else '有指标被退回或冲突'}，"
+                   f"沿用{'、'.join(sorted(set(c[c['unit'] == u]['carried_from'])))}）" for u in units)
+    out = [f"本期有{len(units)}个单位没有可采用的数据，{rd.whole}数按规则沿用其最近一期的累计值（表中标“{CARRIED}”）："
+           f"{who}。这些单位本身仍按未报送计，不因沿用而得分。"]
+    for f in rd.flags[(rd.flags["scope"] == rd.whole) & rd.flags["flag"].str.startswith(rd.whole)].itertuples():
+        out.append(f"{f.flag}：{plan.indicators[f.indicator].name}，{f.detail}。")
+    code = plan.words.lead  # the figure the summary opens with (plan.yaml lead)
+    if code and code in set(c["indicator"]):
+        ind = plan.indicators[code]
+        out.append(f"如只计已报送单位，{rd.whole}{ind.name}为{fmt_number(reported_only(rd, code))}{ind.unit}。")
+    return out
+
+
+def carried_table(rd: ReportData, plan: Plan) -> pd.DataFrame:
+    """One line per unit whose values were carried: its reporting status, the quarter carried, the indicators."""
+    c = _carried(rd)
+    status = rd.reporting.set_index("unit")["status"].to_dict()
+    rows = []
+    for unit in dict.fromkeys(c["unit"]):
+        mine = c[c["unit"] == unit]
+        rows.append({"单位": unit, "本期报送情况": status.get(unit, ""),
+                     "沿用报告期": "、".join(sorted(set(mine["carried_from"]))),
+                     "沿用的指标": "、".join(mine["indicator"])})
+    return pd.DataFrame(rows, columns=["单位", "本期报送情况", "沿用报告期", "沿用的指标"])
 
 
 def status_counts(rd: ReportData, scope: str | None = None) -> pd.Series:
@@ -117,11 +179,13 @@ def status_counts(rd: ReportData, scope: str | None = None) -> pd.Series:
 def reporting_summary(rd: ReportData) -> dict:
     rep = rd.reporting
     owed = len(rep)
-    received = int((~rep["status"].isin([MISSING, "文件被退回"])).sum())
+    received = int((~rep["status"].isin(NOT_RECEIVED)).sum())
     return {"owed": owed, "received": received, "rate": received / owed if owed else np.nan,
             "on_time": rep[rep["status"] == "按时"]["unit"].tolist(),
             "late": int(rep["late"].sum()), "missing": rep[rep["status"] == MISSING]["unit"].tolist(),
-            "returned": rep[rep["status"] == "文件被退回"]["unit"].tolist(),
+            "returned": rep[rep["status"] == RETURNED]["unit"].tolist(),
+            "unidentified": rep[rep["status"] == UNIDENTIFIED]["unit"].tolist(),
+            "pending": rep[rep["status"] == PENDING]["unit"].tolist(),
             "late_units": rep[rep["late"]]["unit"].tolist()}
 
 
@@ -132,16 +196,22 @@ def key_sentences(rd: ReportData, plan: Plan) -> list[str]:
     lead = plan.words.lead
     if lead:  # plan.yaml lead: the indicator the summary opens with
         r, ind = d.loc[lead], plan.indicators[lead]
-        unreported = [f for f in str(r["flags"]).split("；") if f.startswith("不含未报送")]
+        notes = [f for f in str(r["flags"]).split("；") if f.startswith("不含未报送")][:1]
+        carried = int((_carried(rd)["indicator"] == lead).sum())
+        if carried:
+            notes.append(f"含{carried}个单位{CARRIED}的累计值，只计已报送单位为"
+                         f"{fmt_value(reported_only(rd, lead), ind.kind, ind.unit)}")
         rate = f"{r['rate']:.1%}" if r["rate"] == r["rate"] else "—"
         out.append(f"截至{rd.as_of.year}年{rd.as_of.month}月{rd.as_of.day}日，{rd.whole}{ind.name}"
                    f"{fmt_value(r['actual'], ind.kind, ind.unit)}，为目标{fmt_value(r['target'], ind.kind, ind.unit)}"
-                   f"的{rate}，状态为“{r['status']}”" + (f"（{unreported[0]}）" if unreported else "") + "。")
+                   f"的{rate}，状态为“{r['status']}”" + (f"（{'；'.join(notes)}）" if notes else "") + "。")
     scored = d[d["status"] != ""]
-    green = scored["status"].isin([DONE, DONE_LATE, ON_PACE]).sum()
+    green = scored["status"].isin([DONE, ON_PACE]).sum()
+    late_done = scored["status"].isin([DONE_LATE]).sum()
     red = scored["status"].isin([FAR_BEHIND, OVERDUE]).sum()
-    out.append(f"纳入考核的{len(scored)}项{rd.whole}指标中，{green}项已完成或按序时推进，"
-               f"{red}项严重滞后或逾期未完成。")
+    out.append(f"纳入考核的{len(scored)}项{rd.whole}指标中，{green}项按时完成或按序时推进，"
+               + (f"{late_done}项逾期完成，" if late_done else "")
+               + f"{red}项严重滞后或逾期未完成。")
     worst = scored[scored["status"].isin([OVERDUE, FAR_BEHIND])].sort_values("rate").head(3)
     if len(worst):
         names = "、".join(f"{plan.indicators[c].name}（{r:.0%}）" for c, r in zip(worst.index, worst["rate"],
@@ -150,12 +220,19 @@ def key_sentences(rd: ReportData, plan: Plan) -> list[str]:
             out.append(f"差距最大的是{names}。")
     sc = rd.scores[rd.scores["peer_group"] == "乡镇"].sort_values(["score", "scope"], ascending=[True, True])
     if len(sc) >= 3:
-        out.append(f"乡镇综合得分最低的是{'、'.join(sc['scope'].head(3))}，"
+        status = rd.reporting.set_index("unit")["status"].to_dict()
+        lowest = [u + (f"（{status[u]}）" if status.get(u) in NOT_RECEIVED else "") for u in sc["scope"].head(3)]
+        out.append(f"乡镇综合得分最低的是{'、'.join(lowest)}，"
                    f"最高的是{'、'.join(sc.sort_values(['score', 'scope'], ascending=[False, True])['scope'].head(3))}。")
     rs = reporting_summary(rd)
     text = f"本季度应报送{rs['owed']}个单位，实际报送{rs['received']}个"
     if rs["missing"]:
         text += f"，未报送{len(rs['missing'])}个（{'、'.join(rs['missing'])}）"
+    if rs["pending"]:
+        text += f"，待报送{len(rs['pending'])}个"
+    returned = rs["returned"] + rs["unidentified"]
+    if returned:
+        text += f"，文件被退回{len(returned)}个（{'、'.join(returned)}）"
     if rs["late"]:
         text += f"，迟报{rs['late']}个"
     out.append(text + "。")
@@ -178,9 +255,24 @@ def task_table(rd: ReportData, plan: Plan) -> pd.DataFrame:
             actual = fmt_value(r["actual"], ind.kind, ind.unit)
             target_text = fmt_value(target, ind.kind, ind.unit) if target == target else "—"
         rows.append({"序号": ind.task, "指标": f"{code} {ind.name}（时限{ind.deadline:%Y-%m-%d}）",
-                     f"{rd.whole}完成": actual, "目标": target_text, "完成率": r["rate"], "序时进度": r["expected"],
-                     "状态": r["status"] or "不考核", "牵头单位": task.lead})
+                     f"{rd.whole}完成": actual + carried_mark(rd, code), "目标": target_text, "完成率": r["rate"],
+                     "序时进度": r["expected"], "状态": r["status"] or "不考核", TIME_COLUMN: time_note(rd, code),
+                     "牵头单位": task.lead})
     return pd.DataFrame(rows)
+
+
+TIME_COLUMN = "逾期/首次完成"
+
+
+def time_note(rd: ReportData, code: str) -> str:
+    """'逾期182天' for a task past its deadline and not done; '2020Q1' (first reached) for a done one."""
+    t = rd.trend[(rd.trend["quarter"] == rd.quarter) & (rd.trend["indicator"] == code)]
+    if not len(t) or "days_overdue" not in t:
+        return ""
+    r = t.iloc[0]
+    if r["days_overdue"] == r["days_overdue"]:
+        return f"逾期{int(r['days_overdue'])}天"
+    return str(r.get("first_done", "") or "")
 
 
 # ---------------------------------------------------------------- 各单位完成情况
@@ -258,14 +350,35 @@ def trend_frame(rd: ReportData, plan: Plan, codes=None) -> pd.DataFrame:
 
 
 def trend_table(rd: ReportData, plan: Plan, codes=None) -> pd.DataFrame:
+    """Cumulative value per quarter, each quarter's increment (本季度新增) beside it, and a mark where the
+    figure carries earlier values."""
     codes = codes or plan.words.trend
     t = trend_frame(rd, plan, codes)
+    full = rd.trend.set_index(["quarter", "indicator"])
     t["value"] = [fmt_value(a, plan.indicators[c].kind, plan.indicators[c].unit)
-                  for a, c in zip(t["actual"], t["indicator"], strict=True)]
+                  + _increment_text(full, q, c, plan) for a, c, q in zip(t["actual"], t["indicator"], t["quarter"],
+                                                                         strict=True)]
     wide = t.pivot_table(index="indicator", columns="quarter", values="value", aggfunc="first")
     wide = wide.reindex([c for c in codes if c in wide.index])
     wide.insert(0, "指标", [plan.indicators[c].name for c in wide.index])
     return wide.reset_index(drop=True)
+
+
+def _increment_text(full: pd.DataFrame, quarter: str, code: str, plan: Plan) -> str:
+    if "increment" not in full:
+        return ""
+    r = full.loc[(quarter, code)]
+    ind = plan.indicators[code]
+    inc = r["increment"]
+    parts = []
+    if inc == inc:
+        sign = "+" if inc >= 0 else "−"
+        parts.append(f"新增{sign}{abs(inc) * 100:.1f}个百分点" if ind.kind == "ratio"
+                     else f"新增{sign}{fmt_number(abs(inc))}")
+    n = r.get("carried_units", 0)
+    if n == n and n:
+        parts.append(f"含{CARRIED}{int(n)}个单位")
+    return f"（{'，'.join(parts)}）" if parts else ""
 
 
 def flags_table(rd: ReportData, plan: Plan) -> pd.DataFrame:
@@ -316,6 +429,9 @@ def method_text(plan: Plan) -> list[str]:
         "定性指标仅在状态为“已完成”且提供佐证材料时计为完成；未提供佐证的“已完成”按“推进中”计，并提示“缺少佐证”。",
         f"{plan.district}数为已报送单位之和，未报送单位不计为零，而在备注中注明“不含未报送单位”；单位综合得分中未报送或"
         "数据冲突的指标按 0 计。",
+        f"以前报送过、本期没有可采用数据的单位（未报送、文件被退回、该行被退回、数据冲突），{plan.district}数沿用其最近一期的"
+        f"累计值并标“沿用上期”；该单位本期仍按未报送计。{plan.district}累计值低于上期或异常增长时提示核查。"
+        if p.get("carry_forward", True) else f"{plan.district}数不沿用未报送单位的上期累计值（参数 carry_forward 为 false）。",
         f"填报日期晚于季末 {p['late_report_days']} 天以上为迟报。累计值低于上期、环比增长超过 {p['jump_ratio']} 倍"
         f"等情况只作提示，不改变填报值。",
     ]
@@ -365,7 +481,30 @@ def reporting_sentences(rs: dict) -> list[str]:
         out.append(f"迟报（季末后超过规定天数）：{'、'.join(rs['late_units'])}。")
     if rs["returned"]:
         out.append(f"报送文件无法采用、已退回：{'、'.join(rs['returned'])}。")
+    if rs.get("unidentified"):
+        out.append(f"文件因单位名称无法识别被退回（按名称最接近的单位计）：{'、'.join(rs['unidentified'])}。")
+    if rs.get("pending"):
+        out.append(f"尚未到报送截止日、还未收到文件（待报送）：{'、'.join(rs['pending'])}。")
     return out
+
+
+def unidentified_files(rd: ReportData) -> pd.DataFrame:
+    """Files that name no registered unit: what they say, the closest registered names, and whom they count for."""
+    rows = []
+    status = rd.reporting.set_index("unit")["status"].to_dict()
+    for f in rd.log.get("files", []):
+        if f.get("status") != "rejected" or f.get("unit") or "unit_written" not in f:
+            continue
+        close = f.get("close_unit") or ""
+        if close and status.get(close) == UNIDENTIFIED:
+            done = f"记为{close}“{UNIDENTIFIED}”"
+        elif close:
+            done = f"最接近{close}，但该单位已有可采用的文件，未计入"
+        else:
+            done = "接近的登记名称不止一个或没有，未计入任何单位"
+        rows.append({"文件": f.get("file", ""), "表内单位名称": f.get("unit_written", ""),
+                     "最接近的登记名称": "、".join(f.get("candidates", [])) or "—", "处理": done})
+    return pd.DataFrame(rows, columns=["文件", "表内单位名称", "最接近的登记名称", "处理"])
 
 
 def key_value_frame(items: dict) -> pd.DataFrame:
@@ -448,7 +587,9 @@ def task_intro(rd: ReportData, plan: Plan) -> str:
     w = plan_words(rd, plan)
     return (f"方案附件《具体任务分解表》{w['tasks']}逐项对照。“{w['whole_done']}”为已报送单位之和"
             + ("（比率指标为分子之和 ÷ 分母之和）" if any(i.kind == "ratio" for i in plan.indicators.values()) else "")
-            + "。")
+            + ("；本期没有可采用数据的单位沿用其最近一期累计值，标“沿用上期”" if plan.params.get("carry_forward", True)
+               else "")
+            + "。“逾期/首次完成”列为已过时限未完成的逾期天数，或首次达到目标的报告期。")
 
 
 def heading_html(text: str, level: int = 3) -> str:

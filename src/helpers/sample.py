@@ -1,4 +1,4 @@
-"""Synthetic submissions (示例数据，非真实统计) for two quarters, 2019Q4 and 2020Q1.
+"""Synthetic submissions (示例数据，非真实统计) for four quarters, 2019Q4 to 2020Q3.
 
 The scenario is declared in the tables below and drawn from a seed, so the same seed writes the same
 bytes. Read it top to bottom:
@@ -9,6 +9,9 @@ bytes. Read it top to bottom:
 - QUALITATIVE / MILESTONES: the share of units done by each quarter.
 - PLANTED: the problems every section of the report should have something to show for.
 - FORMATS / ALIAS_HEADER_UNITS: which units send .csv (GBK), .xls, .ods, or renamed headers.
+- LATER_*: the plan's later quarters (2020Q2, 2020Q3), drawn on top of 2020Q1 so the first two
+  quarters' files stay as they were: units drop out and come back, send late, send files under a
+  wrong name, a unit corrects its cumulative figure downward (the district falls), a jump.
 
 `scenario_table(seed)` is the resulting table (one row per quarter, unit and indicator, as the unit
 means it); `sample_files(seed)` the files; `expected_counts(seed)` what ingest should make of them,
@@ -46,7 +49,7 @@ from .templates import (
 )
 
 SAMPLE_NOTE = "（示例数据，非真实统计）"
-QUARTERS = ("2019Q4", "2020Q1")
+QUARTERS = ("2019Q4", "2020Q1", "2020Q2", "2020Q3")
 SIGNATURE = "填报人：示例填报人    联系电话：0557-0000000（示例）"
 
 # ---------------------------------------------------------------- the scenario
@@ -100,6 +103,24 @@ QUALITATIVE = {"T07B": (0.0, 1.0), "T08": (0.3, 0.85), "T10": (0.5, 0.9), "T11B"
                "T12": (0.4, 0.8), "T13B": (0.0, 1.0)}
 MILESTONES = {"T09A": (1.0, 1.0), "T17": (0.0, 1.0)}  # T09A due 2019-10-31, T17 due 2020-03-31
 
+# ---- the later quarters (2020Q2, 2020Q3): what each adds on top of the quarter before
+LATER_NUMBERS: dict[str, tuple] = {  # code: (added in 2020Q2, added in 2020Q3); else nothing added
+    "T01": ((20.0, 80.0), (20.0, 80.0)),
+    "T02": ([0, 0, 1], [0, 1]),
+    "T03A": ([0], [0, 0, 1]),
+    "T05": ([0], [0, 1, 1, 1, 1, 1]),  # 2020Q3: towns count their 100万元 brands as 1000万元 entities → district jump
+    "T11A": ([0, 1], [0, 1]),
+}
+LATER_OVERRIDES: dict[tuple[str, str], tuple[float, float]] = {  # (unit, code): (2020Q2, 2020Q3)
+    ("符离镇", "T01"): (12000, 9000),  # absent in 2020Q2; back in 2020Q3 correcting 1.2亿 to 9,000万元 (线上部分)
+    ("区农业农村局", "T07A"): (17, 18),
+    ("区人力资源社会保障局", "T09B"): (1400, 1650),
+    ("区商务局", "T11A"): (14, 18),
+    ("区交通运输局", "T13A"): (700, 760),
+    ("区商务局", "T16"): (900, 1000),
+}
+LATER_RATIO_SHORT = {"T14": ([0, 0, 1], [0]), "T15": ([0], [0])}  # villages still not covered (never more)
+
 
 @dataclass(frozen=True)
 class Planted:
@@ -130,6 +151,21 @@ PLANTED: tuple[Planted, ...] = (
     Planted("2019Q4", "大营镇", "未知指标", "T18", written="农村电商公共服务中心运营", outcome="rejected"),
     Planted("2020Q1", "顺河镇", "负数", "T11A", written=-2, outcome="rejected"),
     Planted("2020Q1", "城东街道", "非填报指标", "T02", written=2, outcome="rejected"),
+    # the later quarters: six units drop out in 2020Q2 (符离镇 among them), three send under a wrong name
+    *(Planted("2020Q2", u, "未报送", outcome="missing") for u in ("符离镇", "苗安乡", "桃园镇", "蕲县镇", "大营镇",
+                                                               "区交通运输局")),
+    Planted("2020Q2", "芦岭镇", "改名", written="芦岭乡", outcome="unidentified"),  # one close name: 芦岭镇
+    Planted("2020Q2", "西二铺乡", "改名", written="西二铺镇", outcome="unidentified"),  # one close name
+    Planted("2020Q2", "永安镇", "改名", written="永安乡", outcome="unidentified"),  # close to 永安镇 and 苗安乡
+    Planted("2020Q2", "大店镇", "文字数值", "T01", written="待统计", outcome="rejected"),
+    Planted("2020Q2", "解集乡", "迟报", written="2020-07-24"),
+    # 2020Q3: 苗安乡 sends its first file, 符离镇 comes back late with a lower figure, 桃园镇 still absent
+    Planted("2020Q3", "桃园镇", "未报送", outcome="missing"),
+    Planted("2020Q3", "支河乡", "未报送", outcome="missing"),
+    Planted("2020Q3", "符离镇", "迟报", written="2020-10-22"),
+    Planted("2020Q3", "符离镇", "累计值下降", "T01"),
+    Planted("2020Q3", "褚兰镇", "迟报", written="2020-10-16"),
+    Planted("2020Q3", "曹村镇", "改名", written="曹村乡", outcome="unidentified"),
 )
 
 STATUS_SPELLINGS = {"进行中": "推进中", "完成": "已完成"}  # accepted spellings (submissions.md)
@@ -214,33 +250,49 @@ def _draw(rng: random.Random, spec) -> float:
     return rng.choice(spec)
 
 
-def _number_series(seed: int, unit: str, code: str) -> tuple[float, float]:
-    """(2019Q4, 2020Q1) cumulative values of a summed indicator for a unit."""
+def _number_series(seed: int, unit: str, code: str) -> tuple[float, ...]:
+    """Cumulative values of a summed indicator for a unit, one per quarter of QUARTERS."""
     if (unit, code) in OVERRIDES:
-        return OVERRIDES[(unit, code)]
-    rng = _rng(seed, unit, code)
-    q4, added = NUMBERS[code]
-    first = _draw(rng, q4)
-    return first, round(first + _draw(rng, added), 1)
+        early = OVERRIDES[(unit, code)]
+    else:
+        rng = _rng(seed, unit, code)
+        q4, added = NUMBERS[code]
+        first = _draw(rng, q4)
+        early = (first, round(first + _draw(rng, added), 1))
+    return early + _later_numbers(seed, unit, code, early[-1])
+
+
+def _later_numbers(seed: int, unit: str, code: str, last: float) -> tuple[float, ...]:
+    """The later quarters' cumulative values, each drawn on top of the one before."""
+    if (unit, code) in LATER_OVERRIDES:
+        return LATER_OVERRIDES[(unit, code)]
+    out = []
+    for quarter, spec in zip(QUARTERS[2:], LATER_NUMBERS.get(code, ([0], [0])), strict=True):
+        last = round(last + _draw(_rng(seed, unit, code, quarter), spec), 1)
+        out.append(last)
+    return tuple(out)
 
 
 def _villages(seed: int, unit: str) -> int:
     return _rng(seed, unit, "行政村数").randint(*VILLAGES)
 
 
-def _ratio_series(seed: int, unit: str, code: str) -> tuple[tuple[int, int], tuple[int, int]]:
-    """((numerator, denominator) by 2019Q4, by 2020Q1); coverage never shrinks."""
+def _ratio_series(seed: int, unit: str, code: str) -> tuple[tuple[int, int], ...]:
+    """(numerator, denominator) per quarter of QUARTERS; coverage never shrinks."""
     villages = _villages(seed, unit)
     rng = _rng(seed, unit, code)
     short_q4, short_q1 = (rng.choice(spec) for spec in RATIO_SHORT[code])
-    short_q1 = min(short_q4, short_q1)
-    return (villages - short_q4, villages), (villages - short_q1, villages)
+    shorts = [short_q4, min(short_q4, short_q1)]
+    for quarter, spec in zip(QUARTERS[2:], LATER_RATIO_SHORT[code], strict=True):
+        shorts.append(min(shorts[-1], _rng(seed, unit, code, quarter).choice(spec)))
+    return tuple((villages - short, villages) for short in shorts)
 
 
-def _done_series(seed: int, unit: str, code: str, shares: tuple[float, float]) -> tuple[bool, bool]:
-    """Whether a qualitative/milestone row is done by 2019Q4 and by 2020Q1 (done stays done)."""
+def _done_series(seed: int, unit: str, code: str, shares: tuple[float, float]) -> tuple[bool, ...]:
+    """Whether a qualitative/milestone row is done by each quarter (done stays done; the later quarters
+    keep 2020Q1's share)."""
     u = _rng(seed, unit, code).random()
-    return u < shares[0], u < shares[1]
+    return (u < shares[0], *(u < shares[1] for _ in QUARTERS[1:]))
 
 
 @dataclass
@@ -265,8 +317,8 @@ def _evidence(unit: str, ind: Indicator) -> str:
     return f"{unit}{ind.name}工作台账、相关文件及现场照片（示例）"
 
 
-def _cells(seed: int, unit: str, ind: Indicator) -> tuple[Cell, Cell]:
-    """The indicator's two quarters for a unit."""
+def _cells(seed: int, unit: str, ind: Indicator) -> tuple[Cell, ...]:
+    """The indicator's quarters for a unit, one cell per quarter of QUARTERS."""
     if ind.kind == "ratio":
         pairs = _ratio_series(seed, unit, ind.code)
         cells = [Cell(n, d, "已完成" if n == d else "推进中") for n, d in pairs]
@@ -280,7 +332,7 @@ def _cells(seed: int, unit: str, ind: Indicator) -> tuple[Cell, Cell]:
     for cell in cells:
         if cell.status == "已完成":
             cell.evidence = _evidence(unit, ind)
-    return cells[0], cells[1]
+    return tuple(cells)
 
 
 def _fmt(value: float | None) -> str:
@@ -328,6 +380,7 @@ class SampleFile:
     form: Form
     rejected: list[str] = field(default_factory=list)  # codes of rows ingest must reject
     name: str = ""
+    returned: bool = False  # ingest must return the whole file (a unit name it cannot identify)
 
     def __post_init__(self):
         self.name = self.name or safe_filename(self.unit, self.quarter, self.fmt)
@@ -337,6 +390,8 @@ class SampleFile:
         grid = form_grid(self.form)
         data = sum(g.kind == "data" for g in grid)
         skipped = sum(g.kind != "data" and any(c not in (None, "") for c in g.cells) for g in grid)
+        if self.returned:  # every row skipped as 文件被拒收
+            return {"accepted": 0, "rejected": 0, "skipped": data + skipped}
         return {"accepted": data - len(self.rejected), "rejected": len(self.rejected), "skipped": skipped}
 
 
@@ -425,6 +480,14 @@ def _plant_extra_row(sf: SampleFile, p: Planted, plan: Plan) -> list[SampleFile]
     return []
 
 
+def _plant_wrong_name(sf: SampleFile, p: Planted, plan: Plan) -> list[SampleFile]:
+    """The unit writes its name wrong, in the table and in the file name: the file is returned whole."""
+    sf.form.unit = str(p.written)
+    sf.name = safe_filename(sf.form.unit, sf.quarter, sf.fmt)
+    sf.returned = True
+    return []
+
+
 def _plant_conflict(sf: SampleFile, p: Planted, plan: Plan) -> list[SampleFile]:
     """The unit re-sends one indicator in a second file (GBK CSV) with a different value."""
     original = _row(sf, p.indicator)
@@ -444,11 +507,17 @@ _PLANTERS = {
     "千分位": _plant_written_value, "负数": _plant_written_value, "状态写法": _plant_status_word,
     "缺少佐证": _plant_no_evidence, "累计值下降": _plant_numbers_only, "数据冲突": _plant_conflict,
     "未知指标": _plant_extra_row, "非填报指标": _plant_extra_row,
+    "改名": _plant_wrong_name, "文字数值": _plant_written_value,
 }
 
 
 def missing_units(quarter: str) -> list[str]:
     return [p.unit for p in PLANTED if p.quarter == quarter and p.outcome == "missing"]
+
+
+def unidentified_units(quarter: str) -> list[str]:
+    """Units whose file names a unit ingest cannot identify (returned whole)."""
+    return [p.unit for p in PLANTED if p.quarter == quarter and p.outcome == "unidentified"]
 
 
 def sample_files(seed: int = 2019, plan: Plan | None = None) -> list[SampleFile]:
@@ -470,7 +539,8 @@ def sample_files(seed: int = 2019, plan: Plan | None = None) -> list[SampleFile]
 
 def expected_counts(seed: int = 2019, plan: Plan | None = None) -> dict:
     """Per quarter: per file the rows ingest should accept / reject / skip, and the units that sent nothing."""
-    out: dict = {q: {"files": {}, "missing": missing_units(q)} for q in QUARTERS}
+    out: dict = {q: {"files": {}, "missing": missing_units(q), "unidentified": unidentified_units(q)}
+                 for q in QUARTERS}
     for sf in sample_files(seed, plan):
         out[sf.quarter]["files"][sf.name] = sf.expected()
     return out
@@ -595,4 +665,4 @@ def write_sample(data_dir: str | Path = "data", seed: int = 2019, plan: Plan | N
 
 
 __all__ = ["PLANTED", "QUARTERS", "SAMPLE_NOTE", "STATUS_SPELLINGS", "Planted", "SampleFile", "expected_counts",
-           "missing_units", "sample_files", "scenario_table", "write_sample"]
+           "missing_units", "sample_files", "scenario_table", "unidentified_units", "write_sample"]

@@ -137,7 +137,7 @@ def _reevaluated(rd: report.ReportData, history: dict, quarter: str, as_of: dt.d
     """The report data at another evaluation date, in memory (processed files stay as they are)."""
     ev = C.evaluate(history, quarter, as_of, plan)
     return report.ReportData(quarter, as_of, ev.completion, ev.scores, ev.reporting, ev.flags, ev.trend,
-                             rd.submissions, rd.rejects, rd.log, rd.sample, rd.whole)
+                             rd.submissions, rd.rejects, rd.log, rd.sample, rd.whole, ev.carried)
 
 
 def history_cells(history: dict[str, C.QuarterData], plan: Plan) -> pd.DataFrame:
@@ -221,7 +221,8 @@ def reporting_record(ctx: CardContext, unit: str) -> pd.DataFrame:
 
 
 def trend_table(ctx: CardContext, unit: str) -> pd.DataFrame:
-    """The unit's own cumulative value per quarter (completion rate in brackets where it has a target)."""
+    """The unit's own cumulative value per quarter (completion rate in brackets where it has a target),
+    and for counts and amounts the quarter's increment over the last value it reported (本季度新增)."""
     h = ctx.history[ctx.history["unit"] == unit]
     qs = sorted(h["quarter"].unique())
     rows = []
@@ -229,8 +230,14 @@ def trend_table(ctx: CardContext, unit: str) -> pd.DataFrame:
         ind = ctx.plan.indicators[code]
         row = {"指标": f"{code} {ind.name}"}
         sub = h[h["indicator"] == code].set_index("quarter")
+        last = np.nan
         for q in qs:
             row[q] = _trend_cell(sub.loc[q], ind) if q in sub.index else "—"
+            if q in sub.index and sub.loc[q, "state"] == "ok" and ind.kind in ("count", "amount", "info"):
+                value = sub.loc[q, "achieved"]
+                if last == last and value == value:
+                    row[q] += f" 新增{'+' if value >= last else '−'}{report.fmt_number(abs(value - last))}"
+                last = value
         rows.append(row)
     return pd.DataFrame(rows, columns=["指标", *qs])
 
@@ -243,6 +250,17 @@ def _trend_cell(r: pd.Series, ind) -> str:
     if rate == rate and ind.kind not in ("qualitative", "milestone"):
         text += f"（{rate:.0%}）"
     return text
+
+
+def carried_note(ctx: CardContext, unit: str) -> str:
+    """A paragraph saying the district figures carry this unit's earlier values (its own status stays 未报送)."""
+    c = ctx.rd.carried
+    if c is None or c.empty or unit not in set(c["unit"]):
+        return ""
+    mine = c[c["unit"] == unit]
+    text = (f"本期{ctx.rd.whole}数沿用了本单位{'、'.join(sorted(set(mine['carried_from'])))}的累计值（{'、'.join(mine['indicator'])}），"
+            "本单位本期仍按未报送计。")
+    return f"<p>{html.escape(text)}</p>"
 
 
 def led_tasks_table(ctx: CardContext, unit: str) -> pd.DataFrame:
@@ -274,9 +292,23 @@ def flags_table(ctx: CardContext, unit: str) -> pd.DataFrame:
                          "核查提示": f["flag"], "说明": f["detail"]})
 
 
+def unidentified_files(ctx: CardContext, unit: str) -> list[dict]:
+    """This quarter's files that named no known unit and whose one close registered name is this unit."""
+    return [f for f in ctx.rd.log.get("files", []) if not f.get("unit") and f.get("close_unit") == unit]
+
+
+def unidentified_text(ctx: CardContext, unit: str) -> str:
+    """Which file arrived and why it was returned, for a unit shown 文件被退回（单位名称无法识别）."""
+    parts = [f"本期收到文件“{f.get('file', '')}”，表内填报单位写作“{f.get('unit_written', '')}”，不是登记的单位名称，"
+             f"已整份退回（最接近的登记名称：{'、'.join(f.get('candidates', [])) or unit}）。"
+             f"如确为本单位的文件，请在“填报单位”中写“{unit}”后重新报送。" for f in unidentified_files(ctx, unit)]
+    return "".join(parts)
+
+
 def rejects_table(ctx: CardContext, unit: str) -> pd.DataFrame:
     r = ctx.rd.rejects
-    r = r[r["unit"] == unit]
+    mine = {f.get("file") for f in unidentified_files(ctx, unit)}
+    r = r[(r["unit"] == unit) | r["source_file"].isin(mine)]
     return pd.DataFrame({"文件": r["source_file"], "行": r["source_row"], "指标": r["indicator"],
                          "原值": r["raw_value"], "原因": r["reason"]})
 
@@ -350,12 +382,15 @@ def card_sections(ctx: CardContext, unit: str) -> list[tuple[str, str]]:
     if not led.empty:
         sections.append((f"牵头任务（按{ctx.rd.whole}数评价）", html_table(led, formats=PCT, status_col="状态",
                                                    widths={"任务": "6%", "指标": "32%", "状态": "13%"})))
-    checks = (_table_or_none(flags_table(ctx, unit), "本期没有核查提示。", widths={"指标": "30%", "核查提示": "14%"})
+    returned = unidentified_text(ctx, unit)
+    checks = ((f"<p>{html.escape(returned)}</p>" if returned else "")
+              + _table_or_none(flags_table(ctx, unit), "本期没有核查提示。", widths={"指标": "30%", "核查提示": "14%"})
               + _table_or_none(rejects_table(ctx, unit), "本期没有被退回的数据。", caption="未采用的数据（退回记录）",
                                widths={"原因": "45%"}))
     sections += [
         ("逐季累计完成情况", trend_html(ctx, unit)),
-        ("报送情况", _table_or_none(reporting_record(ctx, unit), "本单位不需报送。", status_col="报送情况")),
+        ("报送情况", carried_note(ctx, unit) + _table_or_none(reporting_record(ctx, unit), "本单位不需报送。",
+                                                            status_col="报送情况")),
         ("数据核查提示与退回记录", checks),
         ("进展、存在问题和下步打算（单位填报）", _table_or_none(
             narrative_table(ctx, unit), "本单位未填写文字说明。", css_class="report-table narrative",

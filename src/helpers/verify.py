@@ -617,8 +617,10 @@ def verify(manifest_path: str | Path, *, runner: Callable | None = None, cards_r
         report_contents(findings, problems, out)
         out(f"按记录的输入重新运行 {quarter}（临时目录，完成后删除）……")
         try:
+            compiled = ((manifest.get("parameters") or {}).get("notebook") or {}).get("compiled")  # given --compiled
             (runner or _default_runner())(quarter, as_of=as_of, data_dir=tmp_data, reports_dir=tmp_reports,
-                                          progress=_quiet)
+                                          progress=_quiet,
+                                          **({"compiled": dt.date.fromisoformat(compiled)} if compiled else {}))
             for call in manifest.get("scorecards", []) or []:
                 (cards_runner or _default_cards_runner())(
                     quarter, units=call.get("units"), as_of=call.get("as_of"), data_dir=tmp_data,
