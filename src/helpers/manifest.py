@@ -42,7 +42,7 @@ PACKAGES = (
 )
 FONT_FAMILIES = ("Noto Sans CJK SC",)
 # Not code: data the run reads (hashed as inputs) or writes.
-NOT_CODE = ("data/raw", "data/processed", "reports")
+NOT_CODE = ("data/raw", "data/processed", "data/commentary", "reports")
 
 
 
@@ -106,12 +106,19 @@ def _raw_quarters(data_dir: Path, quarter: str) -> list[str]:
 
 
 def input_records(data_dir: Path, quarter: str) -> list[dict]:
-    """Every raw file of QUARTER and of each earlier quarter present, path relative to data_dir."""
+    """Every raw file of QUARTER and of each earlier quarter present, and the quarter's commentary
+    (data/commentary/QUARTER.md, docs/outputs.md) when there is one; paths relative to data_dir."""
     out = []
     for q in _raw_quarters(data_dir, quarter):
         for path in _visible_files(data_dir / "raw" / q):
             out.append(file_record(path, path.relative_to(data_dir).as_posix()))
-    return out
+    return out + [file_record(p, p.relative_to(data_dir).as_posix()) for p in commentary_files(data_dir, quarter)]
+
+
+def commentary_files(data_dir: Path, quarter: str) -> list[Path]:
+    """The office's commentary of QUARTER, the one input that is not a unit's submission."""
+    path = Path(data_dir) / "commentary" / f"{quarter}.md"
+    return [path] if path.is_file() else []
 
 
 def reference_records(ref: Path) -> list[dict]:
