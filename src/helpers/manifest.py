@@ -38,7 +38,7 @@ PACKAGES = (
     "pandas", "numpy", "python-calamine", "openpyxl", "xlrd", "odfpy", "pyyaml",
     "matplotlib", "seaborn", "papermill", "nbconvert", "nbformat", "nbclient", "ipykernel",
     "jupyter_client", "jinja2", "mistune", "weasyprint", "pydyf", "fonttools", "tinycss2",
-    "cssselect2", "pillow", "pyphen",
+    "cssselect2", "pillow", "pyphen", "python-docx", "lxml", "xlsxwriter",
 )
 FONT_FAMILIES = ("Noto Sans CJK SC",)
 # Not code: data the run reads (hashed as inputs) or writes.

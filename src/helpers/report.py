@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import quarters
+from . import figures, quarters
 from .completion import (
     BEHIND,
     CONFLICT,
@@ -81,6 +81,15 @@ def fmt_number(x: float, unit: str = "") -> str:
     return f"{text}{unit}" if unit else text
 
 
+def measure(ind) -> str:
+    """The unit of measure a table shows in its 计量单位 column (docs/outputs.md), so cells hold numbers."""
+    if ind.kind == "ratio":
+        return "%"
+    if ind.kind in ("milestone", "qualitative"):
+        return "个单位" if len(ind.reporters) > 1 else "—"
+    return ind.unit or "—"
+
+
 def fmt_value(x: float, kind: str, unit: str) -> str:
     """An actual or target as a reader expects it: 9,000万元, 93.3%, 是/否 or 完成数."""
     if x is None or x != x:
@@ -100,8 +109,8 @@ def headline_table(rd: ReportData, plan: Plan, codes=HEADLINE) -> pd.DataFrame:
     rows = []
     for code in codes:
         ind, r = plan.indicators[code], d.loc[code]
-        rows.append({"指标": f"{ind.name}", "全区完成": fmt_value(r["actual"], ind.kind, ind.unit),
-                     "目标": fmt_value(r["target"], ind.kind, ind.unit), "完成率": r["rate"],
+        rows.append({"指标": f"{ind.name}", "计量单位": measure(ind), "全区完成": fmt_value(r["actual"], ind.kind, ""),
+                     "目标": fmt_value(r["target"], ind.kind, ""), "完成率": r["rate"],
                      "序时进度": r["expected"], "状态": r["status"]})
     return pd.DataFrame(rows)
 
@@ -130,7 +139,8 @@ def key_sentences(rd: ReportData, plan: Plan) -> list[str]:
     t01 = d.loc["T01"]
     unreported = [f for f in str(t01["flags"]).split("；") if f.startswith("不含未报送")]
     out.append(f"截至{rd.as_of.year}年{rd.as_of.month}月{rd.as_of.day}日，全区农村产品网络销售额新增"
-               f"{fmt_number(t01['actual'])}万元，为目标15,000万元的{t01['rate']:.1%}，状态为“{t01['status']}”"
+               f"{figures.amount(t01['actual'])}，为目标{figures.amount(t01['target'])}的{t01['rate']:.1%}，"
+               f"状态为“{t01['status']}”"
                + (f"（{unreported[0]}）" if unreported else "") + "。")
     scored = d[d["status"] != ""]
     green = scored["status"].isin([DONE, DONE_LATE, ON_PACE]).sum()
@@ -168,12 +178,12 @@ def task_table(rd: ReportData, plan: Plan) -> pd.DataFrame:
         task = plan.tasks[ind.task]
         target = r["target"]
         if ind.kind == "qualitative" and len(ind.reporters) > 1:
-            actual, target_text = f"{fmt_number(r['actual'])}个单位", f"{fmt_number(target)}个单位"
+            actual, target_text = fmt_number(r["actual"]), fmt_number(target)
         else:
-            actual = fmt_value(r["actual"], ind.kind, ind.unit)
-            target_text = fmt_value(target, ind.kind, ind.unit) if target == target else "—"
+            actual = fmt_value(r["actual"], ind.kind, "")
+            target_text = fmt_value(target, ind.kind, "") if target == target else "—"
         rows.append({"序号": ind.task, "指标": f"{code} {ind.name}（时限{ind.deadline:%Y-%m-%d}）",
-                     "全区完成": actual, "目标": target_text, "完成率": r["rate"], "序时进度": r["expected"],
+                     "计量单位": measure(ind), "全区完成": actual, "目标": target_text, "完成率": r["rate"], "序时进度": r["expected"],
                      "状态": r["status"] or "不考核", "牵头单位": task.lead})
     return pd.DataFrame(rows)
 
@@ -190,7 +200,13 @@ def rate_matrix(rd: ReportData, plan: Plan, groups=("乡镇", "街道")) -> pd.D
     m = c.pivot_table(index="scope", columns="indicator", values="rate", aggfunc="first", dropna=False)
     order = [u for u in units if u in m.index]
     cols = [code for code in plan.indicators if code in m.columns]
-    return m.reindex(index=order, columns=cols)
+    out = m.reindex(index=order, columns=cols)
+    # for charts.rate_heatmap: a unit with no target for an indicator was not given it (不考核), unlike
+    # one that has a target and no value (未报送); and the indicators' names under their codes
+    given = c.assign(_t=True).pivot_table(index="scope", columns="indicator", values="_t", aggfunc="first")
+    out.attrs["assigned"] = given.reindex(index=order, columns=cols).fillna(False).astype(bool)
+    out.attrs["names"] = {code: plan.indicators[code].name for code in cols}
+    return out
 
 
 def ranking(rd: ReportData, group: str) -> pd.DataFrame:
@@ -208,10 +224,10 @@ def lagging_units(rd: ReportData, plan: Plan, limit: int = 40) -> pd.DataFrame:
     for r in c.itertuples():
         ind = plan.indicators[r.indicator]
         problem = subs["problems"].get((r.scope, r.indicator), "") if len(subs) else ""
-        rows.append({"单位": r.scope, "指标": f"{r.indicator} {ind.name}",
-                     "完成": fmt_value(r.actual, ind.kind, ind.unit),
+        rows.append({"单位": r.scope, "指标": f"{r.indicator} {ind.name}", "计量单位": measure(ind),
+                     "完成": fmt_value(r.actual, ind.kind, ""),
                      "完成率": r.rate, "状态": r.status, "存在问题（单位填报）": problem or "（未填写）"})
-    df = pd.DataFrame(rows, columns=["单位", "指标", "完成", "完成率", "状态", "存在问题（单位填报）"])
+    df = pd.DataFrame(rows, columns=["单位", "指标", "计量单位", "完成", "完成率", "状态", "存在问题（单位填报）"])
     severity = {s: i for i, s in enumerate([OVERDUE, FAR_BEHIND, STRIVE_MISSED, BEHIND])}
     df["_k"] = df["状态"].map(severity)
     return df.sort_values(["_k", "完成率", "单位"]).drop(columns="_k").head(limit).reset_index(drop=True)
@@ -227,7 +243,7 @@ def bureau_table(rd: ReportData, plan: Plan) -> pd.DataFrame:
         ind = plan.indicators[r.indicator]
         role = "牵头（全区数）" if "牵头任务" in str(r.flags) else "本单位填报"
         rows.append({"单位": r.scope, "任务": ind.task, "指标": f"{r.indicator} {ind.name}", "角色": role,
-                     "完成": fmt_value(r.actual, ind.kind, ind.unit),
+                     "计量单位": measure(ind), "完成": fmt_value(r.actual, ind.kind, ""),
                      "完成率": r.rate, "状态": r.status or "不考核"})
     return pd.DataFrame(rows)
 
@@ -252,11 +268,12 @@ def trend_frame(rd: ReportData, plan: Plan, codes=TREND_HEADLINE) -> pd.DataFram
 
 def trend_table(rd: ReportData, plan: Plan, codes=TREND_HEADLINE) -> pd.DataFrame:
     t = trend_frame(rd, plan, codes)
-    t["value"] = [fmt_value(a, plan.indicators[c].kind, plan.indicators[c].unit)
+    t["value"] = [fmt_value(a, plan.indicators[c].kind, "")
                   for a, c in zip(t["actual"], t["indicator"], strict=True)]
     wide = t.pivot_table(index="indicator", columns="quarter", values="value", aggfunc="first")
     wide = wide.reindex([c for c in codes if c in wide.index])
     wide.insert(0, "指标", [plan.indicators[c].name for c in wide.index])
+    wide.insert(1, "计量单位", [measure(plan.indicators[c]) for c in wide.index])
     return wide.reset_index(drop=True)
 
 
