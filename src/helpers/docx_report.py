@@ -35,6 +35,8 @@ BODY_PT, TABLE_PT, CAPTION_PT = 10.5, 9, 9
 HEADINGS = {"h2": ("Heading 1", 16), "h3": ("Heading 2", 14), "h4": ("Heading 3", 12)}
 PAGE_W, PAGE_H, MARGIN = Cm(21.0), Cm(29.7), Cm(2.2)
 TEXT_WIDTH_CM = 21.0 - 2 * 2.2
+MAX_IMAGE_CM = 20.0  # of 24.7 cm of text height
+CELL_MARGIN_TWIPS = 57  # 0.1 cm each side (Word's default 0.19 cm wraps "100.0%" in narrow columns)
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _COLOR = re.compile(r"color:\s*#([0-9a-fA-F]{6})")
 _WIDTH_PCT = re.compile(r"width:\s*([\d.]+)%")
@@ -180,6 +182,11 @@ class Builder:
         cp.keywords = ""
         cp.subject = ""
 
+    def header_mark(self, text: str) -> None:
+        p = self.doc.sections[0].header.paragraphs[0]
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _run(p, text, size=9, color="C00000")
+
     # -------------------------------------------------------- content
 
     def paragraph(self, text: str = "", style: str | None = None, **kw):
@@ -198,7 +205,12 @@ class Builder:
         self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
     def image(self, png: bytes, width_px: float | None = None) -> None:
+        from PIL import Image
+
         width_cm = TEXT_WIDTH_CM if not width_px else min(TEXT_WIDTH_CM, width_px / 96 * 2.54)
+        w, h = Image.open(io.BytesIO(png)).size
+        if w and width_cm * h / w > MAX_IMAGE_CM:  # a tall chart still shares its page with its heading
+            width_cm = MAX_IMAGE_CM * w / h
         p = self.doc.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         run = p.add_run()
@@ -231,6 +243,23 @@ class Builder:
         for row in t.rows:
             for i, cell in enumerate(row.cells):
                 cell.width = Cm(cms[i])
+        tblpr = t._tbl.tblPr
+        width = OxmlElement("w:tblW")
+        width.set(qn("w:w"), str(int(TEXT_WIDTH_CM * 567)))
+        width.set(qn("w:type"), "dxa")
+        for old in tblpr.findall(qn("w:tblW")):
+            tblpr.remove(old)
+        tblpr.append(width)
+        layout = OxmlElement("w:tblLayout")
+        layout.set(qn("w:type"), "fixed")
+        tblpr.append(layout)
+        margins = OxmlElement("w:tblCellMar")
+        for side in ("left", "right"):
+            m = OxmlElement(f"w:{side}")
+            m.set(qn("w:w"), str(CELL_MARGIN_TWIPS))
+            m.set(qn("w:type"), "dxa")
+            margins.append(m)
+        tblpr.append(margins)
         grid = t._tbl.tblGrid
         for i, col in enumerate(grid.findall(qn("w:gridCol"))):
             col.set(qn("w:w"), str(int(cms[i] * 567)))
@@ -386,8 +415,11 @@ def _cover(b: Builder, cover: Tag) -> None:
         p.paragraph_format.left_indent = Cm(2.5)
         _run(p, f"{dt_.get_text(strip=True)}：", east=HEADING_FONT, bold=True, size=12)
         _run(p, dd.get_text(strip=True), size=12)
+    mark = cover.find(class_="sample-mark")
+    if mark is not None:  # the PDF repeats it at the top of every page: so does the document's header
+        b.header_mark(mark.get_text(strip=True))
     for el in cover.find_all(["p"], recursive=False):
-        if "subtitle" not in (el.get("class") or []):
+        if not {"subtitle", "sample-mark"} & set(el.get("class") or []):
             p = b.paragraph(el.get_text(" ", strip=True), size=12)
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     b.page_break()
