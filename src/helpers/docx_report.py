@@ -232,17 +232,15 @@ class Builder:
         cms = [TEXT_WIDTH_CM * w / total for w in widths]
         numeric = numeric or [False] * n
         _repeat_header(t.rows[0])
-        for i, text in enumerate(header):
-            cell = t.rows[0].cells[i]
+        widths_emu = [Cm(c) for c in cms]
+        for i, (cell, text) in enumerate(zip(t.rows[0].cells, header, strict=True)):
+            cell.width = widths_emu[i]
             _shade(cell, "EDEDED")
             self._cell(cell, text, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
         for row in rows:
-            cells = t.add_row().cells
-            for i, value in enumerate(row[:n]):
-                self._cell(cells[i], value, align=WD_ALIGN_PARAGRAPH.RIGHT if numeric[i] else None)
-        for row in t.rows:
-            for i, cell in enumerate(row.cells):
-                cell.width = Cm(cms[i])
+            for i, (cell, value) in enumerate(zip(t.add_row().cells, row[:n], strict=False)):
+                cell.width = widths_emu[i]
+                self._cell(cell, value, align=WD_ALIGN_PARAGRAPH.RIGHT if numeric[i] else None)
         tblpr = t._tbl.tblPr
         width = OxmlElement("w:tblW")
         width.set(qn("w:w"), str(int(TEXT_WIDTH_CM * 567)))
