@@ -98,6 +98,10 @@ def _write(book, sheet: Sheet) -> None:
         ws.set_column(c, c, max(MIN_WIDTH, min(MAX_WIDTH, w + 2)))
     ws.set_row(0, 30)
     ws.freeze_panes(1, 0)
+    ws.set_landscape()  # printed: A4 across, one page wide, the header row on every page
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
     ws.autofilter(0, 0, max(len(sheet.rows), 1), len(sheet.header) - 1)
 
 
