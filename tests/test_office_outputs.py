@@ -369,3 +369,47 @@ def test_libreoffice_converts_the_docx_and_opens_the_xlsx(office, tmp_path):
     for heading in ("一、总体情况", "评估意见", "二、任务完成情况", "三、各单位完成情况", "六、数据核查", "附录"):
         assert heading in text, heading
     assert len(pages) >= 10
+
+
+# ---------------------------------------------------------------- tables and the heat map (fast)
+
+
+def test_heat_map_tells_not_assigned_from_not_reported_and_names_indicators():
+    import pandas as pd
+
+    from helpers import charts
+
+    charts.setup_style()
+    rates = pd.DataFrame({"T01": [0.5, float("nan")], "T02": [float("nan"), 1.0]}, index=["甲镇", "乙镇"])
+    rates.attrs["assigned"] = pd.DataFrame({"T01": [True, True], "T02": [False, True]}, index=rates.index)
+    rates.attrs["names"] = {"T01": "年网销额超1000万元农村电商经营主体", "T02": "电商示范村"}
+    fig = charts.rate_heatmap(rates)
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["未报送", "未分配该指标（不考核）"]
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert ticks[0] == "T01\n年网销额\n超1000万\n元农村…" and ticks[1] == "T02\n电商示范\n村"  # numbers stay whole
+    white = [p for p in fig.axes[0].patches if p.get_facecolor()[:3] == (1.0, 1.0, 1.0)]
+    assert len(white) == 1  # 甲镇 × T02 only; 乙镇 × T01 stays hatched (未报送)
+
+
+def test_rate_matrix_records_who_was_given_each_indicator(plan):
+    import pandas as pd
+
+    from helpers import report
+
+    class RD:
+        completion = pd.DataFrame({"scope": ["符离镇", "符离镇", "芦岭镇"], "indicator": ["T02", "T03A", "T02"],
+                                   "target": [4.0, float("nan"), 3.0], "rate": [1.0, float("nan"), float("nan")]})
+
+    m = report.rate_matrix(RD, plan)
+    assert bool(m.attrs["assigned"].loc["芦岭镇", "T02"]) and pd.isna(m.loc["芦岭镇", "T02"])
+    assert m.attrs["names"]["T02"] == plan.indicators["T02"].name
+
+
+def test_measure_goes_in_its_own_column(plan):
+    from helpers import report
+
+    ind = plan.indicators
+    assert report.measure(ind["T01"]) == ind["T01"].unit
+    assert report.measure(next(i for i in ind.values() if i.kind == "ratio")) == "%"
+    assert report.fmt_value(10644.5, "amount", "") == "10,644.5"

@@ -11,6 +11,7 @@ import base64
 import io
 import math
 import os
+import re
 import tempfile
 import warnings
 from pathlib import Path
@@ -303,11 +304,25 @@ def rate_heatmap(rates: pd.DataFrame, title: str = "各单位指标完成率", c
 
 
 def short_label(name: str, width: int = 4, lines: int = 3) -> str:
-    """An indicator's name in at most `lines` lines of `width` characters, cut with "…"."""
-    name = str(name).strip()
-    if len(name) > width * lines:
-        name = name[: width * lines - 1] + "…"
-    return "\n".join(name[i:i + width] for i in range(0, len(name), width))
+    """An indicator's name in at most `lines` lines of about `width` Chinese characters, cut with "…".
+
+    Digits and Latin letters count half a character and a number is never split over two lines."""
+    tokens = re.findall(r"[A-Za-z0-9.%]+|\S", str(name).strip())
+    out: list[str] = []
+    line, used = "", 0.0
+    for tok in tokens:
+        w = len(tok) * (0.5 if tok.isascii() else 1.0)
+        if line and used + w > width:
+            out.append(line)
+            line, used = "", 0.0
+            if len(out) == lines:
+                last = out[-1]
+                out[-1] = (last[:-1] if len(last) > 1 else last) + "…"
+                return "\n".join(out)
+        line, used = line + tok, used + w
+    if line:
+        out.append(line)
+    return "\n".join(out)
 
 
 def score_ranking(scores: pd.DataFrame, title: str = "各单位综合得分排名") -> Figure:
