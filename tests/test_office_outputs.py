@@ -152,9 +152,9 @@ def test_docx_has_headings_fonts_a4_page_numbers_header_rows_and_images():
     assert len(d.tables) == 1 and d.tables[0].cell(2, 1).text.strip() == "▲ 滞后"
     assert d.tables[0].rows[0]._tr.find(f"{W}trPr/{W}tblHeader") is not None
     assert len(d.inline_shapes) == 1
-    runs = d.element.body.iter(f"{W}r")
-    texts = [r for r in runs if r.find(f"{W}t") is not None and r.find(f"{W}t").text]
-    assert texts and all(r.find(f"{W}rPr/{W}rFonts").get(f"{W}eastAsia") for r in texts)
+    runs = list(d.element.body.iter(f"{W}r")) + list(s.footer._element.iter(f"{W}r"))
+    assert len(runs) > 20 and all(r.find(f"{W}rPr/{W}rFonts").get(f"{W}eastAsia") for r in runs)
+    assert {r.find(f"{W}rPr/{W}rFonts").get(f"{W}eastAsia") for r in runs} <= {"宋体", "黑体"}
     assert 'TOC \\o' in d.element.xml
     assert d.core_properties.created == dt.datetime(2019, 12, 31, tzinfo=d.core_properties.created.tzinfo)
 

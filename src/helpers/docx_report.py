@@ -202,7 +202,7 @@ class Builder:
         return p
 
     def page_break(self) -> None:
-        self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        _run(self.doc.add_paragraph(), "").add_break(WD_BREAK.PAGE)
 
     def image(self, png: bytes, width_px: float | None = None) -> None:
         from PIL import Image
@@ -451,7 +451,7 @@ def _block(b: Builder, node) -> None:
             else:
                 for text, color in pieces:
                     if text == "\n":
-                        p.add_run().add_break()
+                        _run(p, "").add_break()
                     else:
                         _run(p, text, color=color)
     elif name in ("ul", "ol"):
