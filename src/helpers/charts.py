@@ -11,6 +11,7 @@ import base64
 import io
 import math
 import os
+import re
 import tempfile
 import warnings
 from pathlib import Path
@@ -21,7 +22,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib import font_manager
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 CJK_FONT = "Noto Sans CJK SC"
@@ -273,18 +274,55 @@ def rate_heatmap(rates: pd.DataFrame, title: str = "各单位指标完成率", c
         linecolor="white",
         cbar_kws={"label": "完成率", "format": FuncFormatter(_capped_percent), "shrink": 0.8},
     )
+    # rates.attrs (report.rate_matrix): "assigned" tells a unit not given an indicator (no target: white,
+    # 不考核) from one that did not report it (hatched, 未报送); "names" puts short names under the codes
+    assigned = rates.attrs.get("assigned")
+    names = rates.attrs.get("names") or {}
+    unassigned = None
+    if assigned is not None:
+        unassigned = values.isna() & ~assigned.reindex(index=values.index, columns=values.columns).fillna(False).astype(bool)
+        for i, j in zip(*np.nonzero(unassigned.to_numpy()), strict=True):
+            ax.add_patch(Rectangle((j, i), 1, 1, facecolor="white", edgecolor="white", linewidth=0.5, zorder=2))
     ax.set_title(title)
-    ax.set_xlabel("指标编号")
+    ax.set_xlabel("指标")
     ax.set_ylabel("单位")
-    ax.tick_params(axis="x", labelrotation=0 if n_cols <= 16 else 90, labelsize=min(8, font + 1))
+    if names:
+        ax.set_xticks(np.arange(n_cols) + 0.5, [f"{c}\n{short_label(names.get(c, ''))}" for c in rates.columns])
+    ax.tick_params(axis="x", labelrotation=0 if n_cols <= 16 else 90, labelsize=min(8, font + 1) if not names
+                   else max(4.5, min(6.0, font - 1)))
     ax.tick_params(axis="y", labelrotation=0)
-    if values.isna().any().any():
-        fig.legend(
-            handles=[Patch(facecolor="#f0f0f0", edgecolor="#b0b0b0", hatch="///", label="无数据")],
-            loc="outside lower right",
-            frameon=False,
-        )
+    missing = values.isna() if unassigned is None else values.isna() & ~unassigned
+    handles = []
+    if missing.any().any():
+        handles.append(Patch(facecolor="#f0f0f0", edgecolor="#b0b0b0", hatch="///",
+                             label="无数据" if unassigned is None else "未报送"))
+    if unassigned is not None and unassigned.any().any():
+        handles.append(Patch(facecolor="white", edgecolor="#b0b0b0", label="未分配该指标（不考核）"))
+    if handles:
+        fig.legend(handles=handles, loc="outside lower right", frameon=False, ncols=len(handles))
     return fig
+
+
+def short_label(name: str, width: int = 4, lines: int = 3) -> str:
+    """An indicator's name in at most `lines` lines of about `width` Chinese characters, cut with "…".
+
+    Digits and Latin letters count half a character and a number is never split over two lines."""
+    tokens = re.findall(r"[A-Za-z0-9.%]+|\S", str(name).strip())
+    out: list[str] = []
+    line, used = "", 0.0
+    for tok in tokens:
+        w = len(tok) * (0.5 if tok.isascii() else 1.0)
+        if line and used + w > width:
+            out.append(line)
+            line, used = "", 0.0
+            if len(out) == lines:
+                last = out[-1]
+                out[-1] = (last[:-1] if len(last) > 1 else last) + "…"
+                return "\n".join(out)
+        line, used = line + tok, used + w
+    if line:
+        out.append(line)
+    return "\n".join(out)
 
 
 def score_ranking(scores: pd.DataFrame, title: str = "各单位综合得分排名") -> Figure:

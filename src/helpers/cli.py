@@ -124,6 +124,22 @@ def cmd_scorecards(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_commentary(args: argparse.Namespace) -> int:
+    from .commentary import write_draft
+    from .paths import processed_dir
+
+    quarter = quarters.validate(args.quarter)
+    if not (processed_dir(args.data, quarter) / "completion.csv").is_file():
+        print(f"错误：还没有 {quarter} 的评估结果，请先运行 yqeval run {quarter}", file=sys.stderr)
+        return 2
+    path, written = write_draft(args.data, quarter)
+    if not written:
+        print(f"{path} 已存在，未作改动（草稿从不覆盖办公室已写的意见；如需重新起草，请先移走该文件）")
+        return 1
+    print(f"已写出评估意见草稿：{path}\n请修改为办公室的意见后运行 yqeval run {quarter}（不需要改动笔记本或代码）")
+    return 0
+
+
 def _date_arg(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -204,6 +220,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", default="data")
     p.add_argument("--out", default="reports/reminders", help="催报名单输出目录（默认 reports/reminders）")
     p.set_defaults(func=cmd_reminders)
+
+    p = sub.add_parser("commentary", help="按评估结果起草本季度的评估意见 data/commentary/QUARTER.md（不覆盖已有文件）")
+    p.add_argument("quarter")
+    p.add_argument("--data", default="data")
+    p.set_defaults(func=cmd_commentary)
 
     p = sub.add_parser("verify", help="按 manifest.json 重新运行并逐个文件比对")
     p.add_argument("manifest")

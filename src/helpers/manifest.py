@@ -43,11 +43,11 @@ PACKAGES = (
     "pandas", "numpy", "python-calamine", "openpyxl", "xlrd", "odfpy", "pyyaml",
     "matplotlib", "seaborn", "papermill", "nbconvert", "nbformat", "nbclient", "ipykernel",
     "jupyter_client", "jinja2", "mistune", "weasyprint", "pydyf", "fonttools", "tinycss2",
-    "cssselect2", "pillow", "pyphen",
+    "cssselect2", "pillow", "pyphen", "python-docx", "lxml", "xlsxwriter",
 )
 FONT_FAMILIES = ("Noto Sans CJK SC",)
 # Not code: data the run reads (hashed as inputs) or writes.
-NOT_CODE = ("data/raw", "data/processed", "reports")
+NOT_CODE = ("data/raw", "data/processed", "data/commentary", "reports")
 # the manifest's times are China Standard Time, as the office reads them (no daylight saving time)
 CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "CST")
 
@@ -114,7 +114,8 @@ def _raw_quarters(data_dir: Path, quarter: str) -> list[str]:
 
 def input_records(data_dir: Path, quarter: str, contents: bool = True) -> list[dict]:
     """Every raw file of QUARTER and of each earlier quarter present, path relative to data_dir; with
-    contents, what ingest made of each file as data/processed/<q>/ holds it now (`audit_diff`)."""
+    contents, what ingest made of each file as data/processed/<q>/ holds it now (`audit_diff`); and the
+    quarter's commentary (data/commentary/QUARTER.md, docs/outputs.md) when there is one."""
     from .audit_diff import file_contents
 
     out = []
@@ -127,7 +128,13 @@ def input_records(data_dir: Path, quarter: str, contents: bool = True) -> list[d
             if content is not None:
                 record["content"] = content
             out.append(record)
-    return out
+    return out + [file_record(p, p.relative_to(data_dir).as_posix()) for p in commentary_files(data_dir, quarter)]
+
+
+def commentary_files(data_dir: Path, quarter: str) -> list[Path]:
+    """The office's commentary of QUARTER, the one input that is not a unit's submission."""
+    path = Path(data_dir) / "commentary" / f"{quarter}.md"
+    return [path] if path.is_file() else []
 
 
 def reference_records(ref: Path) -> list[dict]:

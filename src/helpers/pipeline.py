@@ -179,7 +179,11 @@ def run_quarter(quarter: str, as_of: dt.date | None = None, data_dir: str | Path
 
         name = report_name(quarter, data)
         html, pdf = staging / f"{name}.html", staging / f"{name}.pdf"
-        render.render_report(executed[-1], html, pdf, title=f"{report_title(data)}（{quarters.quarter_label(quarter)}）")
+        title = f"{report_title(data)}（{quarters.quarter_label(quarter)}）"
+        render.render_report(executed[-1], html, pdf, title=title)
+        from .deliverables import write_deliverables  # .docx, 汇总表 .xlsx, 退回补报通知 (docs/outputs.md)
+
+        write_deliverables(html, staging, data, quarter, name, title=title)
         seconds["render"] = time.perf_counter() - t
         # what this run wrote: earlier quarters' ingest outputs, this quarter's processed files, the report
         outputs = sorted(written) + sorted(p for p in processed_dir(data, quarter).glob("*") if p.is_file())

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import quarters
+from . import figures, quarters
 from .completion import (
     BEHIND,
     CARRIED,
@@ -93,6 +93,22 @@ def fmt_number(x: float, unit: str = "") -> str:
     return f"{text}{unit}" if unit else text
 
 
+def measure(ind) -> str:
+    """The unit of measure a table shows in its 计量单位 column (docs/outputs.md), so cells hold numbers."""
+    if ind.kind == "ratio":
+        return "%"
+    if ind.kind in ("milestone", "qualitative"):
+        return "个单位" if len(ind.reporters) > 1 else "—"
+    return ind.unit or "—"
+
+
+def say_value(x: float, ind) -> str:
+    """A figure in a sentence as offices write it (docs/outputs.md): 1.06亿元, 644.5万元, 12个, 71.0%."""
+    if ind.kind in ("amount", "count", "info"):
+        return figures.amount(x, ind.unit)
+    return fmt_value(x, ind.kind, ind.unit)
+
+
 def fmt_value(x: float, kind: str, unit: str) -> str:
     """An actual or target as a reader expects it: 9,000万元, 93.3%, 是/否 or 完成数."""
     if x is None or x != x:
@@ -112,8 +128,9 @@ def headline_table(rd: ReportData, plan: Plan, codes=None) -> pd.DataFrame:
     rows = []
     for code in codes or plan.words.headline:
         ind, r = plan.indicators[code], d.loc[code]
-        rows.append({"指标": f"{ind.name}", f"{rd.whole}完成": fmt_value(r["actual"], ind.kind, ind.unit) + carried_mark(rd, code),
-                     "目标": fmt_value(r["target"], ind.kind, ind.unit), "完成率": r["rate"],
+        rows.append({"指标": f"{ind.name}", "计量单位": measure(ind),
+                     f"{rd.whole}完成": fmt_value(r["actual"], ind.kind, "") + carried_mark(rd, code),
+                     "目标": fmt_value(r["target"], ind.kind, ""), "完成率": r["rate"],
                      "序时进度": r["expected"], "状态": r["status"]})
     return pd.DataFrame(rows)
 
@@ -152,7 +169,7 @@ def carried_sentences(rd: ReportData, plan: Plan) -> list[str]:
     code = plan.words.lead  # the figure the summary opens with (plan.yaml lead)
     if code and code in set(c["indicator"]):
         ind = plan.indicators[code]
-        out.append(f"如只计已报送单位，{rd.whole}{ind.name}为{fmt_number(reported_only(rd, code))}{ind.unit}。")
+        out.append(f"如只计已报送单位，{rd.whole}{ind.name}为{say_value(reported_only(rd, code), ind)}。")
     return out
 
 
@@ -200,10 +217,10 @@ def key_sentences(rd: ReportData, plan: Plan) -> list[str]:
         carried = int((_carried(rd)["indicator"] == lead).sum())
         if carried:
             notes.append(f"含{carried}个单位{CARRIED}的累计值，只计已报送单位为"
-                         f"{fmt_value(reported_only(rd, lead), ind.kind, ind.unit)}")
+                         f"{say_value(reported_only(rd, lead), ind)}")
         rate = f"{r['rate']:.1%}" if r["rate"] == r["rate"] else "—"
         out.append(f"截至{rd.as_of.year}年{rd.as_of.month}月{rd.as_of.day}日，{rd.whole}{ind.name}"
-                   f"{fmt_value(r['actual'], ind.kind, ind.unit)}，为目标{fmt_value(r['target'], ind.kind, ind.unit)}"
+                   f"{say_value(r['actual'], ind)}，为目标{say_value(r['target'], ind)}"
                    f"的{rate}，状态为“{r['status']}”" + (f"（{'；'.join(notes)}）" if notes else "") + "。")
     scored = d[d["status"] != ""]
     green = scored["status"].isin([DONE, ON_PACE]).sum()
@@ -250,14 +267,14 @@ def task_table(rd: ReportData, plan: Plan) -> pd.DataFrame:
         task = plan.tasks[ind.task]
         target = r["target"]
         if ind.kind == "qualitative" and len(ind.reporters) > 1:
-            actual, target_text = f"{fmt_number(r['actual'])}个单位", f"{fmt_number(target)}个单位"
+            actual, target_text = fmt_number(r["actual"]), fmt_number(target)
         else:
-            actual = fmt_value(r["actual"], ind.kind, ind.unit)
-            target_text = fmt_value(target, ind.kind, ind.unit) if target == target else "—"
+            actual = fmt_value(r["actual"], ind.kind, "")
+            target_text = fmt_value(target, ind.kind, "") if target == target else "—"
         rows.append({"序号": ind.task, "指标": f"{code} {ind.name}（时限{ind.deadline:%Y-%m-%d}）",
-                     f"{rd.whole}完成": actual + carried_mark(rd, code), "目标": target_text, "完成率": r["rate"],
-                     "序时进度": r["expected"], "状态": r["status"] or "不考核", TIME_COLUMN: time_note(rd, code),
-                     "牵头单位": task.lead})
+                     "计量单位": measure(ind), f"{rd.whole}完成": actual + carried_mark(rd, code), "目标": target_text,
+                     "完成率": r["rate"], "序时进度": r["expected"], "状态": r["status"] or "不考核",
+                     TIME_COLUMN: time_note(rd, code), "牵头单位": task.lead})
     return pd.DataFrame(rows)
 
 
@@ -287,7 +304,13 @@ def rate_matrix(rd: ReportData, plan: Plan, groups=("乡镇", "街道")) -> pd.D
     m = c.pivot_table(index="scope", columns="indicator", values="rate", aggfunc="first", dropna=False)
     order = [u for u in units if u in m.index]
     cols = [code for code in plan.indicators if code in m.columns]
-    return m.reindex(index=order, columns=cols)
+    out = m.reindex(index=order, columns=cols)
+    # for charts.rate_heatmap: a unit with no target for an indicator was not given it (不考核), unlike
+    # one that has a target and no value (未报送); and the indicators' names under their codes
+    given = c.assign(_t=True).pivot_table(index="scope", columns="indicator", values="_t", aggfunc="first")
+    out.attrs["assigned"] = given.reindex(index=order, columns=cols).fillna(False).astype(bool)
+    out.attrs["names"] = {code: plan.indicators[code].name for code in cols}
+    return out
 
 
 def ranking(rd: ReportData, group: str) -> pd.DataFrame:
@@ -305,10 +328,10 @@ def lagging_units(rd: ReportData, plan: Plan, limit: int = 40) -> pd.DataFrame:
     for r in c.itertuples():
         ind = plan.indicators[r.indicator]
         problem = subs["problems"].get((r.scope, r.indicator), "") if len(subs) else ""
-        rows.append({"单位": r.scope, "指标": f"{r.indicator} {ind.name}",
-                     "完成": fmt_value(r.actual, ind.kind, ind.unit),
+        rows.append({"单位": r.scope, "指标": f"{r.indicator} {ind.name}", "计量单位": measure(ind),
+                     "完成": fmt_value(r.actual, ind.kind, ""),
                      "完成率": r.rate, "状态": r.status, "存在问题（单位填报）": problem or "（未填写）"})
-    df = pd.DataFrame(rows, columns=["单位", "指标", "完成", "完成率", "状态", "存在问题（单位填报）"])
+    df = pd.DataFrame(rows, columns=["单位", "指标", "计量单位", "完成", "完成率", "状态", "存在问题（单位填报）"])
     severity = {s: i for i, s in enumerate([OVERDUE, FAR_BEHIND, STRIVE_MISSED, BEHIND])}
     df["_k"] = df["状态"].map(severity)
     return df.sort_values(["_k", "完成率", "单位"]).drop(columns="_k").head(limit).reset_index(drop=True)
@@ -324,7 +347,7 @@ def bureau_table(rd: ReportData, plan: Plan) -> pd.DataFrame:
         ind = plan.indicators[r.indicator]
         role = f"牵头（{rd.whole}数）" if "牵头任务" in str(r.flags) else "本单位填报"
         rows.append({"单位": r.scope, "任务": ind.task, "指标": f"{r.indicator} {ind.name}", "角色": role,
-                     "完成": fmt_value(r.actual, ind.kind, ind.unit),
+                     "计量单位": measure(ind), "完成": fmt_value(r.actual, ind.kind, ""),
                      "完成率": r.rate, "状态": r.status or "不考核"})
     return pd.DataFrame(rows)
 
@@ -355,12 +378,13 @@ def trend_table(rd: ReportData, plan: Plan, codes=None) -> pd.DataFrame:
     codes = codes or plan.words.trend
     t = trend_frame(rd, plan, codes)
     full = rd.trend.set_index(["quarter", "indicator"])
-    t["value"] = [fmt_value(a, plan.indicators[c].kind, plan.indicators[c].unit)
+    t["value"] = [fmt_value(a, plan.indicators[c].kind, "")
                   + _increment_text(full, q, c, plan) for a, c, q in zip(t["actual"], t["indicator"], t["quarter"],
                                                                          strict=True)]
     wide = t.pivot_table(index="indicator", columns="quarter", values="value", aggfunc="first")
     wide = wide.reindex([c for c in codes if c in wide.index])
     wide.insert(0, "指标", [plan.indicators[c].name for c in wide.index])
+    wide.insert(1, "计量单位", [measure(plan.indicators[c]) for c in wide.index])
     return wide.reset_index(drop=True)
 
 

@@ -89,6 +89,7 @@ class CardContext:
     rd: report.ReportData
     history: pd.DataFrame  # quarter, unit, indicator, kind, state, achieved, target, rate
     reporting: pd.DataFrame  # every quarter so far: quarter, unit, files, reported_on, days…, late, status
+    commentary: object = None  # the office's commentary (helpers.commentary), None without a file
 
     @property
     def as_of(self) -> dt.date:
@@ -130,7 +131,10 @@ def load_context(data_dir: str | Path, quarter: str, as_of: dt.date | str | None
     rd = report.load(data_dir, quarter, plan)
     if as_of is not None and as_of != rd.as_of:
         rd = _reevaluated(rd, history, quarter, as_of, plan)
-    return CardContext(quarter, plan, rd, history_cells(history, plan), reporting_history(history, plan))
+    from . import commentary
+
+    return CardContext(quarter, plan, rd, history_cells(history, plan), reporting_history(history, plan),
+                       commentary.load(data_dir, quarter))
 
 
 def _reevaluated(rd: report.ReportData, history: dict, quarter: str, as_of: dt.date, plan: Plan) -> report.ReportData:
@@ -378,6 +382,11 @@ def card_sections(ctx: CardContext, unit: str) -> list[tuple[str, str]]:
     sections = [("本单位指标完成情况", _table_or_none(
         indicator_table(ctx, unit), "本单位没有填报指标。", formats=PCT, status_col="状态",
         widths={"指标": "31%", "目标": "9%", "完成": "11%", "完成率": "8%", "序时进度": "8%", "状态": "13%"}))]
+    from .commentary import unit_html
+
+    opinion = unit_html(ctx.commentary, unit)
+    if opinion:  # the office's paragraph on this unit (data/commentary/<quarter>.md, 单位意见)
+        sections.append(("办公室评估意见", opinion))
     led = led_tasks_table(ctx, unit)
     if not led.empty:
         sections.append((f"牵头任务（按{ctx.rd.whole}数评价）", html_table(led, formats=PCT, status_col="状态",

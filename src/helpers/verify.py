@@ -33,6 +33,7 @@ from .manifest import (
     _raw_quarters,
     _visible_files,
     code_revision,
+    commentary_files,
     environment,
     load_manifest,
     sha256_file,
@@ -125,7 +126,9 @@ def unrecorded_inputs(manifest: dict, data_dir: Path) -> list[str]:
 
 def _list_inputs(data_dir: Path, quarter: str) -> list[dict]:
     return [{"path": p.relative_to(data_dir).as_posix()}
-            for q in _raw_quarters(data_dir, quarter) for p in _visible_files(data_dir / "raw" / q)]
+            for q in _raw_quarters(data_dir, quarter)
+            for p in _visible_files(data_dir / "raw" / q)] + [{"path": f"commentary/{quarter}.md"}
+                                                            for _ in commentary_files(data_dir, quarter)]
 
 
 def environment_differences(recorded: dict | None, current: dict) -> list[str]:
