@@ -75,8 +75,13 @@ def test_report_reads_as_its_own(run):
     flat = "".join(text.split())
     for expected in ("桐川县电子商务进农村提质增效工作评估报告", "《桐川县电子商务进农村提质增效工作方案》（桐政办〔2021〕7号）",
                      "桐川县电子商务工作领导小组办公室", "10项任务完成情况", "全县完成", "县直部门牵头任务",
-                     "县级数据不一致", "全县农村电商网络零售额18,900万元，为目标20,000万元的94.5%",
-                     "主要指标完成情况（全县）", "2021-04-15", "610公里", "410万美元", "2,110人次"):
+                     "县级数据不一致",
+                     # 7 towns 18,900 + 东坪乡's carried 1,300 = 20,200万元 = 2.02亿元 of 20,000 (2亿元): 101.0%
+                     "全县农村电商网络零售额2.02亿元，为目标2亿元的101.0%", "只计已报送单位为1.89亿元",
+                     "主要指标完成情况（全县）", "2021-04-15",
+                     # the measure stands in its own 计量单位 column: 610000米 = 610公里; 120+"600000美元"(60)+40+
+                     # 210+110+90 … = 410万美元; trainees 340+320+310+300+300+280+260 = 2,110 + 东坪乡's carried 110
+                     "农村物流配送线路公里610", "跨境电商出口额万美元410", "电商技能培训人次2,220（含沿用上期1个单位）"):
         assert expected in flat, expected
     for foreign in ("埇桥", "全区", "街道", "区直", "区级", "15,000", "17项", "2019-10-12", "符离", "T01"):
         assert foreign not in flat, foreign
@@ -120,7 +125,8 @@ def test_a_share_is_flagged_only_when_it_exceeds_the_total(run):
         return ev.flags[ev.flags["flag"] == "县级数据不一致"]["detail"].tolist(), ev.district().set_index(
             "indicator").loc["C01", "actual"]
 
-    details, actual = mismatch("share")  # 县商务局's 21000 is more than the towns' 18900: cannot be a part of it
-    assert details and details[0].startswith("部门报其中21000") and actual == 18900
+    towns = 18900 + 1300  # seven towns' 2021Q3 figures and 东坪乡's 2021Q2 value carried forward
+    details, actual = mismatch("share")  # 县商务局's 21000 is more than the towns' 20200: cannot be a part of it
+    assert details and details[0].startswith("部门报其中21000") and actual == towns
     details, actual = mismatch("separate")  # its own count: added, never compared
-    assert details == [] and actual == 18900 + 21000
+    assert details == [] and actual == towns + 21000
