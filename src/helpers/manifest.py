@@ -30,6 +30,7 @@ from pathlib import Path
 from . import quarters
 from .outputs import write_json
 from .paths import PROJECT_ROOT, readable_name, reference_dir
+from .quarterfiles import quarter_files
 
 SCHEMA_VERSION = 1
 
@@ -106,10 +107,11 @@ def _raw_quarters(data_dir: Path, quarter: str) -> list[str]:
 
 
 def input_records(data_dir: Path, quarter: str) -> list[dict]:
-    """Every raw file of QUARTER and of each earlier quarter present, path relative to data_dir."""
+    """Every submission file (`quarterfiles`) of QUARTER and of each earlier quarter present, path
+    relative to data_dir."""
     out = []
     for q in _raw_quarters(data_dir, quarter):
-        for path in _visible_files(data_dir / "raw" / q):
+        for path in quarter_files(data_dir / "raw" / q)[0]:  # the files ingest reads, by the same rule
             out.append(file_record(path, path.relative_to(data_dir).as_posix()))
     return out
 
