@@ -76,7 +76,7 @@ def size_text(n: float) -> str:
 def cells_text(n: int) -> str:
     if n >= 100_000_000:
         return f"{n / 100_000_000:.1f} 亿"
-    return f"{n / 10_000:g} 万" if n >= 10_000 and n % 10_000 == 0 else f"{n:,}"
+    return f"{n / 10_000:g}万" if n >= 10_000 and n % 10_000 == 0 else f"{n:,}"
 
 
 # ---------------------------------------------------------------- what a file really is
@@ -109,7 +109,7 @@ def sniff(data: bytes) -> str:
             return f"other:{what}"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" not in head:
         return "text"
-    return "other:二进制文件（不是表格或文本）"
+    return "binary"
 
 
 def ole_kind(data: bytes) -> str:
@@ -177,8 +177,9 @@ class _SheetWatch:
     inline string or formula child); ods: <table:table>, rows and cells with their repeat counts, a
     cell counting when it has a value type or any child."""
 
-    def __init__(self, member: str, limits: Limits, sheets: dict):
+    def __init__(self, member: str, limits: Limits, sheets: dict, shown: str = ""):
         self.member, self.limits, self.sheets = member, limits, sheets
+        self.shown = shown or f"（{member}）"  # how reasons name the sheet: “进展填报表”, or the member
         self.depth = 0
         self.elements = 0
         self.row = -1
@@ -197,9 +198,9 @@ class _SheetWatch:
         if self.depth > limits.max_xml_depth:
             raise FileRejected(f"文件内部的 XML（{self.member}）嵌套超过 {limits.max_xml_depth} 层（参数 max_xml_depth），"
                                "不是 Excel/WPS 正常保存的文件，拒收")
-        if self.elements > 5 * limits.max_cells:
-            raise FileRejected(f"文件内部的 XML（{self.member}）元素超过 {cells_text(5 * limits.max_cells)} 个"
-                               f"（参数 max_cells 的 5 倍），拒收")
+        if self.elements > 3 * limits.max_cells:
+            raise FileRejected(f"文件内部的 XML（{self.member}）元素超过 {cells_text(3 * limits.max_cells)}个"
+                               f"（参数 max_cells 的 3 倍），拒收")
         local = name.rsplit(":", 1)[-1]
         if self.cell is not None and local in ("v", "is", "f"):
             self._content(*self.cell)
@@ -224,7 +225,7 @@ class _SheetWatch:
         elif local == "si":
             self.strings += 1
             if self.strings > limits.max_cells:
-                raise FileRejected(f"共享字符串表的条目超过 {cells_text(limits.max_cells)} 个（参数 max_cells），拒收")
+                raise FileRejected(f"共享字符串表的条目超过 {cells_text(limits.max_cells)}个（参数 max_cells），拒收")
         elif name == "table:table":
             self._finish()
             self.table = attrs.get("table:name", "")
@@ -252,14 +253,14 @@ class _SheetWatch:
     def _count(self, n: int) -> None:
         self.cells += n
         if self.cells > self.limits.max_cells:
-            raise FileRejected(f"工作表（{self.member}）的单元格超过 {cells_text(self.limits.max_cells)} 个"
+            raise FileRejected(f"工作表{self.shown}的单元格超过 {cells_text(self.limits.max_cells)}个"
                                f"（参数 max_cells），拒收：请删除多余的行和列后重新报送")
 
     def _content(self, row: int, col: int) -> None:
         self.max_row, self.max_col = max(self.max_row, row), max(self.max_col, col)
         span = (self.max_row + 1) * (self.max_col + 1)
         if span > self.limits.max_cells:
-            where = f"“{self.table}”" if self.table != self.member else f"（{self.member}）"
+            where = f"“{self.table}”" if self.table != self.member else self.shown
             raise FileRejected(
                 f"工作表{where}的内容延伸到第 {self.max_row + 1:,} 行、第 {self.max_col + 1:,} 列"
                 f"（{cells_text(span)}个单元格），超过每张工作表 {cells_text(self.limits.max_cells)}个单元格的上限"
@@ -273,7 +274,7 @@ class _SheetWatch:
         span = (end[0] + 1) * (end[1] + 1)
         if span > self.limits.max_cells:
             raise FileRejected(
-                f"工作表（{self.member}）声明的范围 {ref} 有 {end[0] + 1:,} 行 × {end[1] + 1:,} 列"
+                f"工作表{self.shown}声明的范围 {ref} 有 {end[0] + 1:,} 行 × {end[1] + 1:,} 列"
                 f"（{cells_text(span)}个单元格），超过每张工作表 {cells_text(self.limits.max_cells)}个单元格的上限"
                 "（参数 max_cells）：请删除多余的行列后重新保存")
 
@@ -317,6 +318,7 @@ def check_package(data: bytes, suffix: str, limits: Limits) -> str:
             manifest = _member_bytes(zf, zf.getinfo("META-INF/manifest.xml"), limits, 0)
             if b"encryption-data" in manifest:
                 raise FileRejected("文件已加密（设置了打开密码），无法读取；请取消密码后重新报送")
+        names = _xlsx_sheet_names(zf, limits) if kind == "xlsx" else {}
         total = 0
         sheets: dict[str, int] = {}
         for info in infos:
@@ -324,7 +326,7 @@ def check_package(data: bytes, suffix: str, limits: Limits) -> str:
                 continue
             if info.flag_bits & 0x1:
                 raise FileRejected("文件已加密（设置了打开密码），无法读取；请取消密码后重新报送")
-            total = _check_member(zf, info, limits, total, sheets)
+            total = _check_member(zf, info, limits, total, sheets, names.get(info.filename, ""))
         if sum(sheets.values()) > limits.max_cells:
             raise FileRejected(f"全部工作表合计 {cells_text(sum(sheets.values()))}个单元格，超过 "
                                f"{cells_text(limits.max_cells)}个的上限（参数 max_cells），拒收")
@@ -352,10 +354,12 @@ def _stream(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, total: i
                 if total > cap:
                     raise FileRejected(f"文件解压后超过 {size_text(cap)}（参数 max_unpacked_mb），"
                                        "可能是“解压炸弹”，拒收")
-                ratio = size / max(info.compress_size, 1)
-                if size > RATIO_FLOOR and ratio > limits.max_compression_ratio:
+                # the compressed bytes consumed so far (zipfile's own count; the whole member if unknown)
+                used = info.compress_size - getattr(fh, "_compress_left", 0) if hasattr(fh, "_compress_left") \
+                    else info.compress_size
+                if size > RATIO_FLOOR and size > limits.max_compression_ratio * max(used, 1):
                     raise FileRejected(f"文件内部的 {info.filename} 压缩比超过 {limits.max_compression_ratio:g} 倍"
-                                       f"（参数 max_compression_ratio：{size_text(info.compress_size)} 解压后已超过 "
+                                       f"（参数 max_compression_ratio：{size_text(max(used, 1))} 解压出 "
                                        f"{size_text(size)}），可能是“解压炸弹”，拒收")
                 sink(chunk)
     except FileRejected:
@@ -369,11 +373,40 @@ def _stream(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, total: i
     return total
 
 
+_ATTRS_RE = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
+
+
+def _xlsx_sheet_names(zf: zipfile.ZipFile, limits: Limits) -> dict[str, str]:
+    """Sheet part → “sheet name”, for the reasons (workbook.xml and its relationships, read within the limits)."""
+    try:
+        book = _member_bytes(zf, zf.getinfo("xl/workbook.xml"), limits, 0)
+        rels = _member_bytes(zf, zf.getinfo("xl/_rels/workbook.xml.rels"), limits, 0)
+    except (KeyError, FileRejected):
+        return {}
+    targets = {}
+    for m in re.finditer(rb"<(?:\w+:)?Relationship\b([^>]*)>", rels):
+        attrs = dict(_ATTRS_RE.findall(m.group(1)))
+        target = attrs.get(b"Target", b"").decode("utf-8", "replace")
+        targets[attrs.get(b"Id", b"")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    out = {}
+    for m in re.finditer(rb"<(?:\w+:)?sheet\b([^>]*)>", book):
+        attrs = {k.split(b":")[-1]: v for k, v in _ATTRS_RE.findall(m.group(1))}
+        part = targets.get(attrs.get(b"id", b""))
+        if part:
+            out[part] = "“" + _xml_text(attrs.get(b"name", b"")) + "”"
+    return out
+
+
+def _xml_text(raw: bytes) -> str:
+    text = raw.decode("utf-8", "replace")
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
+
+
 def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, total: int,
-                  sheets: dict[str, int]) -> int:
+                  sheets: dict[str, int], shown: str = "") -> int:
     """Stream one member: sizes and ratio always; an XML member also through expat (`_SheetWatch`)."""
     name = info.filename
-    watch = _SheetWatch(name, limits, sheets)
+    watch = _SheetWatch(name, limits, sheets, shown)
     state = {"parser": None, "xml": None, "tail": b""}
 
     def sink(chunk: bytes) -> None:
@@ -411,6 +444,9 @@ def _parse(parser, chunk: bytes, final: bool, name: str) -> None:
 # ---------------------------------------------------------------- CSV / text
 
 
+NUL_REASON = ("文件中含有空字符（NUL，0x00），不是正常的 CSV 文本：可能已损坏，或是其他格式的文件改了扩展名")
+
+
 def check_text(text: str) -> None:
     if "\x00" in text:
-        raise FileRejected("文件中含有空字符（NUL，0x00），不是正常的 CSV 文本：可能已损坏，或是其他格式的文件改了扩展名")
+        raise FileRejected(NUL_REASON)

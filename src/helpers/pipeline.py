@@ -142,6 +142,7 @@ def _run_locked(quarter: str, as_of: dt.date, data: Path, reports: Path, progres
     staging = Path(tempfile.mkdtemp(prefix=runstate.staging_name(quarter), dir=reports))
     os.chmod(staging, 0o777 & ~umask())  # mkdtemp's folder is owner-only; the report is for others
     # processed data is staged too, in the data folder (a rename cannot cross file systems)
+    (data / "processed").mkdir(exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=runstate.staging_name(quarter), dir=data / "processed"))
     os.chmod(stage, 0o777 & ~umask())
     seconds: dict[str, float] = {}

@@ -73,6 +73,10 @@ def read_file(name: str, data: bytes, limits) -> tuple[list[Sheet], list[str]]:
         kind = L.ole_kind(data)
     elif kind == "text":  # a CSV or tab-separated text saved as .xls is read; as .xlsx/.ods it is no package
         kind = "csv" if suffix in (".csv", ".xls") else "other:纯文本（不是完整的表格文件，可能已损坏）"
+    elif kind == "binary":  # no format known by its signature, and not text
+        if suffix == ".csv":
+            raise FileRejected(L.NUL_REASON)
+        kind = "other:二进制文件（不是表格或文本）"
     if kind.startswith("other:"):
         raise L.renamed(kind[6:], suffix)
     warnings = []

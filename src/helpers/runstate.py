@@ -1,7 +1,6 @@
 """What keeps a run's outputs in step whatever happens to it (docs/limits.md, "运行中断与并发"):
 
-- one run at a time per data folder: `run_lock` takes an exclusive lock on
-  DATA/processed/.yqeval.lock (released by the kernel when the process ends, even by SIGKILL); a
+- one run at a time per data folder: `run_lock` takes an exclusive lock on DATA/.yqeval.lock (released by the kernel when the process ends, even by SIGKILL); a
   second run, `yqeval ingest` or `yqeval evaluate` refuses with a Chinese line naming the first one's
   process;
 - data/processed is staged like the report: while a run works, every processed folder it writes goes
@@ -40,9 +39,7 @@ def run_lock(data_dir: Path, what: str = "运行") -> Iterator[None]:
     if not Path(data_dir).is_dir():  # nothing to protect; the command reports the missing folder itself
         yield
         return
-    processed = Path(data_dir) / "processed"
-    processed.mkdir(exist_ok=True)
-    path = processed / LOCK_NAME
+    path = Path(data_dir) / LOCK_NAME
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
     try:
         try:
@@ -116,10 +113,25 @@ def commit(data_dir: Path, quarter: str, stage: Path, report_staging: Path, fina
     return _finish(Path(data_dir), record, journal)
 
 
+def _carry_over(old: Path, new: Path) -> None:
+    """Files of the old processed folder that the run did not write (an earlier quarter's evaluation,
+    when this run only re-ingested it) stay, as they did when runs wrote in place."""
+    if not old.is_dir() or old.is_symlink():
+        return
+    for path in old.iterdir():
+        target = new / path.name
+        if path.is_file() and not path.is_symlink() and not target.exists():
+            try:
+                os.link(path, target)
+            except OSError:
+                shutil.copy2(path, target)
+
+
 def _finish(data_dir: Path, record: dict, journal: Path) -> bool:
     stage = Path(record["processed_staging"])
     for q in record["quarters"]:
         if (stage / q).is_dir():
+            _carry_over(data_dir / "processed" / q, stage / q)
             swap(stage / q, data_dir / "processed" / q)
     had_cards = False
     if Path(record["report_staging"]).is_dir():
