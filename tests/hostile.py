@@ -197,7 +197,7 @@ def _base_ods() -> dict[str, bytes]:
                b'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
                b'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
                b'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-               b'<office:body><office:spreadsheet><table:table table:name="Sheet1">'
+               + '<office:body><office:spreadsheet><table:table table:name="进展填报表">'.encode() +
                b'<table:table-row><table:table-cell office:value-type="string"><text:p>T01</text:p></table:table-cell>'
                b"</table:table-row>%s</table:table></office:spreadsheet></office:body></office:document-content>")
     return {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": content,
