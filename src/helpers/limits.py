@@ -30,7 +30,7 @@ from .readers import OLE_SIGNATURE, ZIP_SIGNATURE, FileRejected
 
 MB = 1024 * 1024
 RATIO_FLOOR = MB  # a member below 1 MB uncompressed may compress as well as it likes
-CHUNK = 1 << 20
+CHUNK = 1 << 16  # small reads: the compression ratio is measured on the bytes consumed so far
 
 
 @dataclass(frozen=True)
