@@ -355,3 +355,42 @@ def test_a_run_with_the_corpus_mixed_into_the_sample_finishes_with_a_report(tmp_
     assert "维度炸弹.xlsx" in html  # the returned file is in the report's data check
     assert sorted(p.name for p in reports.iterdir()) == ["2019Q4"]
     assert sorted(p.name for p in (data / "processed").iterdir() if p.name.startswith(".")) == []
+
+
+@pytest.mark.slow
+def test_a_killed_run_leaves_processed_data_and_report_of_the_previous_run(tmp_path):
+    import shutil
+
+    from helpers.pipeline import run_quarter
+
+    data, reports = tmp_path / "data", tmp_path / "reports"
+    shutil.copytree(PROJECT_ROOT / "data" / "raw", data / "raw", ignore=shutil.ignore_patterns(".gitkeep"))
+    run_quarter("2019Q4", data_dir=data, reports_dir=reports, progress=None)
+    before = (tree_hash(data / "processed" / "2019Q4"), tree_hash(reports / "2019Q4"))
+    next(iter(sorted((data / "raw" / "2019Q4").glob("*.xlsx")))).unlink()  # the next run would differ
+    proc = subprocess.Popen([sys.executable, "-m", "helpers.cli", "run", "2019Q4", "--data", str(data),
+                             "--reports", str(reports)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True, cwd=tmp_path)
+    deadline = time.monotonic() + 120
+    while not list((data / "processed").glob(".2019Q4.staging-*/2019Q4/submissions.csv")):  # notebook 01 wrote
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert (tree_hash(data / "processed" / "2019Q4"), tree_hash(reports / "2019Q4")) == before
+    assert list(reports.glob(".2019Q4.staging-*")) and list((data / "processed").glob(".2019Q4.staging-*"))
+    with runstate.run_lock(data):  # the lock died with the process; the next run clears what it left
+        runstate.recover(data, reports)
+    assert sorted(p.name for p in reports.iterdir()) == ["2019Q4"]
+    assert not [p for p in (data / "processed").iterdir() if p.name.startswith(".2019Q4")]
+
+
+def test_a_failed_runs_folder_keeps_no_finished_looking_report(tmp_path):
+    from helpers.pipeline import _unfinish
+
+    (tmp_path / "notebooks").mkdir()
+    for name in ("报告.html", "报告.pdf", "manifest.json", "notebooks/03_report.ipynb"):
+        (tmp_path / name).write_text("x")
+    _unfinish(tmp_path)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == ["notebooks",
+                                                                                      "notebooks/03_report.ipynb"]

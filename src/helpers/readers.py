@@ -8,6 +8,10 @@ BOM), UTF-16 with BOM, or GB18030 (a superset of GBK).
 
 Row i of a sheet (0-based) is the row Excel shows as i + 1; cell j is column j (A = 0).
 A file that cannot be read raises FileRejected with a Chinese reason.
+
+`read_file` first checks every limit of `limits` (what the content really is, zip members, extents,
+CSV fields; docs/limits.md) and reads the file as what its content is; ingest calls it in a worker
+process (`sandbox`), so that a native reader's abort costs one file.
 """
 
 from __future__ import annotations
