@@ -270,6 +270,12 @@ def csv_many_cells(path: Path) -> Path:
     return path
 
 
+def csv_blank_lines(path: Path) -> Path:
+    """Three million line ends (6 MB): three million rows, each a Python list if read."""
+    path.write_bytes(b"\r\n" * 3_000_000)
+    return path
+
+
 def empty_file(path: Path) -> Path:
     path.write_bytes(b"")
     return path
@@ -313,6 +319,7 @@ CORPUS: dict[str, tuple] = {
     "空字符.csv": (csv_with_nul, ["NUL"]),
     "超长行.csv": (csv_giant_line, ["max_field_kb"]),
     "单元格过多.csv": (csv_many_cells, ["max_cells"]),
+    "空行过多.csv": (csv_blank_lines, ["max_cells"]),
     "空文件.xlsx": (empty_file, ["为空"]),
     "过大.xlsx": (oversize_file, ["文件过大", "max_file_mb"]),
     "远端单元格.xls": (xls_far_cell, ["内存", "reader_memory_mb"]),

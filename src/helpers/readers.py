@@ -312,7 +312,7 @@ def read_csv_bytes(data: bytes, limits=None) -> list[Row]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         for row in reader:
-            cells += len(row)
+            cells += max(len(row), 1)  # a blank line costs a row too (20 MB of line ends is 20 million rows)
             if cells > limits.max_cells:
                 raise FileRejected(f"CSV 文件的单元格超过 {limits.max_cells:,} 个（参数 max_cells，读到第 "
                                    f"{reader.line_num:,} 行），拒收：请只保留进展填报表后重新报送")
