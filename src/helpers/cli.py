@@ -263,6 +263,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _kill_children()
         print(INTERRUPTED, file=sys.stderr)
+        if argv is None:  # the command itself (not a caller in Python): end now, before the interpreter's
+            sys.stdout.flush()  # shutdown prints what the interrupted event loops leave behind
+            sys.stderr.flush()
+            os._exit(130)
         return 130
     except reference.ReferenceDataError as exc:
         print(f"参考数据错误：{exc}", file=sys.stderr)
