@@ -130,6 +130,7 @@ def test_only_regular_files_directly_in_the_quarter_folder_are_submissions(data,
     assert all(chinese_only(r) for r in reasons.values())
     assert result.log["ignored"] == sorted(reasons) and result.log["totals"]["files_ignored"] == 8
     assert len(result.submissions) == 1 and result.rejects.empty
+    assert "未读取：子文件夹（子文件夹，其中的文件未读取" in result.summary()
     # the manifest's inputs are the same files, by the same rule
     assert [r["path"] for r in input_records(data, Q)] == [f"raw/{Q}/{GOOD}"]
     secret_sha = hashlib.sha256(secret.read_bytes()).hexdigest()

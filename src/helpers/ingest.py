@@ -112,6 +112,10 @@ class IngestResult:
             f"数据行：接收 {t['accepted']}，拒收 {t['rejected']}，跳过 {t['skipped']}"
             + (f"（{skipped}）" if skipped else ""),
         ]
+        not_read = self.log.get("not_read", [])
+        lines += [f"未读取：{item['file']}（{item['reason']}）" for item in not_read[:10]]
+        if len(not_read) > 10:
+            lines.append(f"另有 {len(not_read) - 10} 个未读取的条目，见 ingest_log.json 的 not_read")
         conflicts = int(self.rejects["reason"].str.startswith(CONFLICT).sum()) if len(self.rejects) else 0
         if conflicts:
             lines.append(f"其中数据冲突 {conflicts} 行，须人工核实")
