@@ -196,7 +196,7 @@ class _SheetWatch:
         self.elements += 1
         limits = self.limits
         if self.depth > limits.max_xml_depth:
-            raise FileRejected(f"文件内部的 XML（{self.member}）嵌套超过 {limits.max_xml_depth} 层（参数 max_xml_depth），"
+            raise FileRejected(f"{'工作表' + self.shown if self.shown[:1] == '“' else '文件内部的 XML' + self.shown}的嵌套超过 {limits.max_xml_depth} 层（参数 max_xml_depth），"
                                "不是 Excel/WPS 正常保存的文件，拒收")
         if self.elements > 3 * limits.max_cells:
             raise FileRejected(f"文件内部的 XML（{self.member}）元素超过 {cells_text(3 * limits.max_cells)}个"
@@ -339,7 +339,7 @@ def _member_bytes(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, to
     return b"".join(chunks)
 
 
-def _stream(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, total: int, sink) -> int:
+def _stream(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, total: int, sink, label: str = "") -> int:
     """Decompress one member in chunks into sink, enforcing the size and ratio limits; returns the new total."""
     cap = limits.max_unpacked_mb * MB
     size = 0
@@ -358,7 +358,8 @@ def _stream(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, total: i
                 used = info.compress_size - getattr(fh, "_compress_left", 0) if hasattr(fh, "_compress_left") \
                     else info.compress_size
                 if size > RATIO_FLOOR and size > limits.max_compression_ratio * max(used, 1):
-                    raise FileRejected(f"文件内部的 {info.filename} 压缩比超过 {limits.max_compression_ratio:g} 倍"
+                    what = label or f"文件内部的 {info.filename} "
+                    raise FileRejected(f"{what}压缩比超过 {limits.max_compression_ratio:g} 倍"
                                        f"（参数 max_compression_ratio：{size_text(max(used, 1))} 解压出 "
                                        f"{size_text(size)}），可能是“解压炸弹”，拒收")
                 sink(chunk)
@@ -427,7 +428,7 @@ def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, to
         state["tail"] = chunk[-16:]
         _parse(state["parser"], chunk, False, name)
 
-    total = _stream(zf, info, limits, total, sink)
+    total = _stream(zf, info, limits, total, sink, f"工作表{shown}" if shown else "")
     if state["parser"] is not None:
         _parse(state["parser"], b"", True, name)
         watch._finish()
