@@ -258,20 +258,23 @@ def test_a_file_name_in_gbk_bytes_is_read_and_named_readably(data, plan):
 
 
 def test_a_file_that_cannot_be_opened_is_one_file_reject(data, plan, monkeypatch):
-    """read_bytes sat outside the try: a file without read permission stopped the run."""
-    real = Path.read_bytes
+    """read_bytes sat outside the try: a file without read permission stopped the run. The reason is
+    Chinese (issue 19: no English system text in a reject reason)."""
+    import os
 
-    def read_bytes(self):  # denied to ingest only: the test's own hashing of data/raw still reads it
-        if self.name.startswith("符离镇") and sys._getframe(1).f_globals.get("__name__") == "helpers.ingest":
+    real = os.open
+
+    def denied(path, *args, **kwargs):  # denied to ingest only: the test's own hashing of data/raw still reads it
+        if Path(path).name.startswith("符离镇") and sys._getframe(1).f_globals.get("__name__") == "helpers.ingest":
             raise PermissionError(13, "Permission denied")
-        return real(self)
+        return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(os, "open", denied)
     result = ingest(data, {"符离镇_2019Q4.xlsx": lambda p: write_xlsx(p, {"表": form([line("T01", 7)])}),
                            "芦岭镇_2019Q4.xlsx": lambda p: write_xlsx(p, {"表": form([line("T01", 5)], unit="芦岭镇")})},
                     plan)
     e = entry(result, "符离镇_2019Q4.xlsx")
-    assert e["status"] == "rejected" and "无法读取文件" in e["reason"] and "Permission denied" in e["reason"]
+    assert e["status"] == "rejected" and "无法读取文件" in e["reason"] and "没有读取权限" in e["reason"]
     assert list(result.submissions["unit"]) == ["芦岭镇"]
 
 

@@ -1,12 +1,22 @@
-"""`yqeval`: the command line of the evaluation workbook."""
+"""`yqeval`: the command line of the evaluation workbook.
+
+Exit codes (README, docs/limits.md): 0 done; 1 the run or check failed (a file system error, a run that
+failed, another run holding the data folder); 2 usage or missing inputs (bad arguments, no raw folder,
+bad reference data); 130 interrupted by Ctrl-C. Every error is one Chinese line on stderr, never a
+traceback; an OSError names its path.
+"""
 
 from __future__ import annotations
 
 import argparse
 import csv
 import datetime as dt
+import errno
 import os
+import signal
 import sys
+import threading
+import time
 from pathlib import Path
 
 from . import quarters, reference
@@ -60,8 +70,11 @@ def cmd_indicators(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from .ingest import ingest_quarter
+    from .runstate import run_lock
 
-    result = ingest_quarter(quarters.validate(args.quarter), args.data)
+    quarter = quarters.validate(args.quarter)
+    with run_lock(Path(args.data), "读取"):
+        result = ingest_quarter(quarter, args.data)
     print(result.summary())
     return 0
 
@@ -89,9 +102,11 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from .completion import evaluate_quarter
+    from .runstate import run_lock
 
-    result = evaluate_quarter(quarters.validate(args.quarter), as_of=args.as_of, data_dir=args.data,
-                              compiled=args.compiled)
+    quarter = quarters.validate(args.quarter)
+    with run_lock(Path(args.data), "评估"):
+        result = evaluate_quarter(quarter, as_of=args.as_of, data_dir=args.data, compiled=args.compiled)
     print(result.summary())
     return 0
 
@@ -233,26 +248,118 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_OS_WORDS = {errno.ENOSPC: "磁盘空间已满", errno.EDQUOT: "磁盘配额已用完", errno.EACCES: "没有权限",
+             errno.EPERM: "没有权限", errno.EROFS: "所在磁盘是只读的", errno.ENOTDIR: "路径中有一项是文件而不是文件夹",
+             errno.EISDIR: "是文件夹而不是文件", errno.ENOENT: "不存在", errno.EEXIST: "已存在",
+             errno.EIO: "磁盘读写错误", errno.ENAMETOOLONG: "路径过长", errno.EMFILE: "打开的文件过多",
+             errno.ENOTEMPTY: "文件夹不是空的", errno.EXDEV: "不能跨磁盘移动", errno.ELOOP: "符号链接层数过多"}
+_MISSING = (errno.ENOENT, errno.ENOTDIR, errno.EISDIR)  # a path given or expected that is not there: exit 2
+
+
+def os_error_line(exc: OSError) -> str:
+    """One Chinese line for a file system error, naming the path."""
+    words = _OS_WORDS.get(exc.errno, f"系统错误（错误码 {exc.errno}）")
+    paths = [p for p in (exc.filename, exc.filename2) if p is not None]
+    if not paths:
+        text = str(exc)
+        return f"错误：{text}" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else f"错误：{words}"
+    return f"错误：{' → '.join(os.fsdecode(p) if isinstance(p, bytes) else str(p) for p in paths)}：{words}"
+
+
+GRACE_SECONDS = 5  # after Ctrl-C, clean-up gets this long before the process ends regardless
+_interrupted = threading.Event()
+INTERRUPTED = "已中断（Ctrl-C）：上一次的报告和处理结果保持不变"
+
+
+def _children() -> list[int]:
+    """Processes this one started (kernels, the reader worker), from /proc."""
+    me, out = os.getpid(), []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return out
+    for name in entries:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == me:
+            out.append(int(name))
+    return out
+
+
+def _kill_children() -> None:
+    for pid in _children():
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def _on_sigint(signum, frame) -> None:
+    """First Ctrl-C: KeyboardInterrupt (clean-up runs), and a watchdog ends the process after
+    GRACE_SECONDS whatever clean-up is stuck on (an import lock, a kernel that does not answer).
+    A second Ctrl-C ends it at once. Either way no kernel started by this process is left."""
+    if _interrupted.is_set():
+        _kill_children()
+        os.write(2, (INTERRUPTED + "\n").encode())
+        os._exit(130)
+    _interrupted.set()
+
+    def watchdog() -> None:
+        time.sleep(GRACE_SECONDS)
+        _kill_children()
+        os.write(2, (INTERRUPTED + "\n").encode())
+        os._exit(130)
+
+    threading.Thread(target=watchdog, name="interrupt-watchdog", daemon=True).start()
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     previous = os.environ.get("YQEVAL_REFERENCE")
     if args.reference:  # every step (and the notebooks' kernels) reads the plan through reference_dir
         os.environ["YQEVAL_REFERENCE"] = str(Path(args.reference).resolve())
+    handler = None
+    if threading.current_thread() is threading.main_thread():
+        handler = signal.signal(signal.SIGINT, _on_sigint)
+    from .runstate import Busy
+
     try:
         return args.func(args)
+    except KeyboardInterrupt:
+        _kill_children()
+        print(INTERRUPTED, file=sys.stderr)
+        if argv is None:  # the command itself (not a caller in Python): end now, before the interpreter's
+            sys.stdout.flush()  # shutdown prints what the interrupted event loops leave behind
+            sys.stderr.flush()
+            os._exit(130)
+        return 130
     except reference.ReferenceDataError as exc:
         print(f"参考数据错误：{exc}", file=sys.stderr)
         return 2
-    except (ValueError, FileNotFoundError) as exc:
-        if type(exc) not in (ValueError, FileNotFoundError):
-            raise
+    except Busy as exc:
         print(f"错误：{exc}", file=sys.stderr)
-        return 2
+        return 1
     except BrokenPipeError:  # `yqeval plan | head`
         sys.stderr.close()
         return 0
+    except OSError as exc:
+        print(os_error_line(exc), file=sys.stderr)
+        return 2 if exc.errno in _MISSING else 1
+    except ValueError as exc:
+        if type(exc) is not ValueError:
+            raise
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
     finally:
+        if handler is not None:
+            signal.signal(signal.SIGINT, handler)
         if previous is None:
             os.environ.pop("YQEVAL_REFERENCE", None)
         else:

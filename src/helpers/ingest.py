@@ -16,8 +16,11 @@ lines. Other sheets (an instructions sheet) are not counted.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
+import os
 import re
+import stat
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -26,11 +29,14 @@ from pathlib import Path
 import pandas as pd
 
 from . import values as V
+from .limits import Limits
 from .outputs import write_csv, write_json
 from .paths import processed_dir, raw_dir, readable_name, reference_dir
+from .quarterfiles import quarter_files
 from .quarters import find_quarter, parse_quarter
-from .readers import FileRejected, Row, Sheet, column_letters, read_bytes
+from .readers import FileRejected, Row, Sheet, column_letters, read_file
 from .reference import Indicator, Plan, load_plan, name_key, nfkc
+from .sandbox import IsolatedReader
 
 SUBMISSION_COLUMNS = ["quarter", "unit", "indicator", "value", "raw_value", "denominator", "raw_denominator",
                       "status", "approximate", "narrative", "problems", "next_steps", "evidence", "reported_on",
@@ -84,7 +90,6 @@ _NOTE_RE = re.compile(rf"^(?:(?:注|备注|附注|说明|填报说明)(?:[:：0-
 _TOTAL_RE = re.compile(r"^(?:合计|总计|小计|全镇合计|汇总)$")
 _BRACKETS_RE = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
 SOURCE_LABELS = {"column": "表内“{key}”列", "cell": "表内“{key}”", "filename": "文件名"}
-IGNORED_NAMES = ("thumbs.db", "desktop.ini")
 
 
 # ---------------------------------------------------------------- result
@@ -107,6 +112,10 @@ class IngestResult:
             f"数据行：接收 {t['accepted']}，拒收 {t['rejected']}，跳过 {t['skipped']}"
             + (f"（{skipped}）" if skipped else ""),
         ]
+        not_read = self.log.get("not_read", [])
+        lines += [f"未读取：{item['file']}（{item['reason']}）" for item in not_read[:10]]
+        if len(not_read) > 10:
+            lines.append(f"另有 {len(not_read) - 10} 个未读取的条目，见 ingest_log.json 的 not_read")
         conflicts = int(self.rejects["reason"].str.startswith(CONFLICT).sum()) if len(self.rejects) else 0
         if conflicts:
             lines.append(f"其中数据冲突 {conflicts} 行，须人工核实")
@@ -134,10 +143,11 @@ def ingest_quarter(quarter: str, data_dir: str | Path = "data", plan: Plan | Non
     folder = raw_dir(data_dir, quarter)
     if not folder.is_dir():
         raise ValueError(f"没有找到报送文件夹：{folder}")
-    paths, ignored = list_submission_files(folder)
+    paths, not_read = quarter_files(folder)
     result = ingest_files(paths, quarter, plan, base=folder)
-    result.log["ignored"] = ignored
-    result.log["totals"]["files_ignored"] = len(ignored)
+    result.log["ignored"] = [item["file"] for item in not_read]
+    result.log["not_read"] = not_read
+    result.log["totals"]["files_ignored"] = len(not_read)
     out = processed_dir(data_dir, quarter)
     result.written = [
         write_csv(result.submissions, out / "submissions.csv", SUBMISSION_COLUMNS),
@@ -151,27 +161,17 @@ def ingest_files(paths: Iterable[str | Path], quarter: str, plan: Plan, base: st
     """Ingest the given files (no writing). Names in the outputs are relative to `base`, else the file name."""
     quarter = _valid_quarter(quarter)
     named = sorted((_display_name(Path(p), base), Path(p)) for p in paths)
-    max_bytes = int(float(plan.params.get("max_file_mb", 20)) * 1024 * 1024)
-    outcomes = [ingest_file(path, name, quarter, plan, max_bytes) for name, path in named]
+    limits = Limits.from_params(plan.params)
+    with IsolatedReader(limits) as reader:  # one worker process reads every file (sandbox)
+        outcomes = [ingest_file(path, name, quarter, plan, limits.max_bytes, reader=reader) for name, path in named]
     settle_duplicates(outcomes)
     return _assemble(quarter, plan, outcomes)
 
 
 def list_submission_files(folder: Path) -> tuple[list[Path], list[str]]:
-    """(files to read, names ignored): hidden files, ~$ lock files, .md notes and system files are ignored."""
-    keep, ignored = [], []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        rel = path.relative_to(folder)
-        if _ignored(rel):
-            ignored.append(rel.as_posix())
-        else:
-            keep.append(path)
-    return keep, ignored
-
-
-def _ignored(rel: Path) -> bool:
-    return (any(part.startswith(".") for part in rel.parts) or rel.name.startswith("~$")
-            or rel.suffix.lower() == ".md" or rel.name.lower() in IGNORED_NAMES)
+    """(files to read, names not read): the one rule of `quarterfiles.quarter_files`."""
+    files, not_read = quarter_files(folder)
+    return files, [item["file"] for item in not_read]
 
 
 def _display_name(path: Path, base: str | Path | None) -> str:
@@ -197,8 +197,11 @@ def _valid_quarter(quarter: str) -> str:
 # ---------------------------------------------------------------- one file
 
 
-def ingest_file(path: Path, name: str, quarter: str, plan: Plan, max_bytes: int | None) -> FileOutcome:
-    """One file → its outcome. Never raises: any failure is a file-level reject."""
+def ingest_file(path: Path, name: str, quarter: str, plan: Plan, max_bytes: int | None,
+                reader: IsolatedReader | None = None) -> FileOutcome:
+    """One file → its outcome. Never raises: any failure is a file-level reject.
+
+    reader: the worker that reads the file (`sandbox`); None reads it in this process."""
     entry = {"file": name, "sha256": "", "size": 0, "unit": "",
              "quarter": "", "reported_on": "", "sheet": "", "status": "ok", "reason": "", "rows": 0,
              "accepted": 0, "rejected": 0, "skipped": 0, "skipped_by_reason": {}, "warnings": []}
@@ -206,30 +209,73 @@ def ingest_file(path: Path, name: str, quarter: str, plan: Plan, max_bytes: int 
     if readable_name(path.name) != path.name:
         entry["warnings"].append(f"文件名不是 UTF-8 编码，已按 GB18030 读作“{Path(name).name}”：请用此名称重新保存文件")
     try:
-        try:
-            data = path.read_bytes() if path.is_file() else b""
-        except OSError as exc:  # permissions, a file that vanished, an I/O error: this file only
-            raise FileRejected(f"无法读取文件：{exc.strerror or type(exc).__name__}") from None
+        data = read_submission(path, max_bytes)
         entry.update(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
-        sheets = read_bytes(name, data, max_bytes)
+        limits = reader.limits if reader is not None else Limits.from_params(
+            {**plan.params, "max_file_mb": max_bytes / 1048576 if max_bytes else plan.params.get("max_file_mb", 20)})
+        sheets, notes = reader.read(name, data) if reader is not None else read_file(name, data, limits)
+        del data
+        entry["warnings"] += notes
     except Exception as exc:  # nothing inside could be read (corrupt, encrypted, empty, not a table)
         # the file name may still say who sent it: the unit then reads 文件被退回, not 未报送
         entry["unit"] = _unit_named_by(name, plan)
-        _reject_file(outcome, quarter, str(exc) if isinstance(exc, FileRejected)
-                     else f"读取或解析时出错：{type(exc).__name__}: {exc}")
+        _reject_file(outcome, quarter, _reason(exc, entry))
         _count(outcome)
         return outcome
     try:
         parse_file(outcome, sheets, quarter, plan)
     except UnknownUnit as exc:  # listed in 报送情况 with its closest names (docs/plan_life.md)
         entry.update(unit_written=exc.written, candidates=exc.candidates, close_unit=exc.close_unit)
-        _reject_file(outcome, quarter, str(exc))
-    except FileRejected as exc:
-        _reject_file(outcome, quarter, str(exc))
+        _reject_file(outcome, quarter, _reason(exc, entry))
     except Exception as exc:  # a bad file never stops the run
-        _reject_file(outcome, quarter, f"读取或解析时出错：{type(exc).__name__}: {exc}")
+        entry["unit"] = entry["unit"] or _unit_named_by(name, plan)
+        _reject_file(outcome, quarter, _reason(exc, entry))
     _count(outcome)
     return outcome
+
+
+def _reason(exc: Exception, entry: dict) -> str:
+    """A file-level reject's reason, in Chinese: a FileRejected says it; anything else is a fault of this
+    program on this file, said so. A library's own (English) words go to the log's "detail" only, never
+    to rejects.csv or the report."""
+    detail = getattr(exc, "detail", "") if isinstance(exc, FileRejected) else f"{type(exc).__name__}: {exc}"
+    if detail:
+        entry["detail"] = str(detail)[:300]
+    if isinstance(exc, FileRejected):
+        return str(exc)
+    if isinstance(exc, MemoryError):
+        return "读取此文件时内存不足，已跳过：请在 Excel 或 WPS 中打开核对后另存为 .xlsx 重新报送"
+    return "读取或解析此文件时程序出错，已跳过：请把此文件交开发人员检查"
+
+
+def read_submission(path: Path, max_bytes: int | None) -> bytes:
+    """The file's bytes: opened without following a symbolic link, and only if it is a regular file
+    (the folder may have changed since it was listed); never more than max_bytes + 1 bytes are read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:  # permissions, a file that vanished, a link put in its place: this file only
+        raise FileRejected(f"无法读取文件：{_os_reason(exc)}") from None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise FileRejected("不是普通文件，未读取")
+        if max_bytes is not None and st.st_size > max_bytes:
+            raise FileRejected(f"文件过大（{_mb(st.st_size)}，上限 {_mb(max_bytes)}，参数 max_file_mb），"
+                               "请删去无关的工作表或图片后重新报送")
+        try:
+            return fh.read() if max_bytes is None else fh.read(max_bytes + 1)
+        except OSError as exc:
+            raise FileRejected(f"无法读取文件：{_os_reason(exc)}") from None
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1048576:.1f} MB" if n >= 1048576 else f"{n / 1024:.1f} KB"
+
+
+def _os_reason(exc: OSError) -> str:
+    words = {errno.EACCES: "没有读取权限", errno.EPERM: "没有读取权限", errno.ENOENT: "文件已不存在",
+             errno.ELOOP: "是符号链接", errno.EIO: "磁盘读取错误", errno.EISDIR: "是文件夹"}
+    return words.get(exc.errno, f"系统错误（错误码 {exc.errno}）")
 
 
 def _unit_named_by(name: str, plan: Plan) -> str:

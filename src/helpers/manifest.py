@@ -34,7 +34,8 @@ from pathlib import Path
 
 from . import quarters
 from .outputs import write_json
-from .paths import PROJECT_ROOT, readable_name, reference_dir
+from .paths import PROJECT_ROOT, processed_dir, readable_name, reference_dir
+from .quarterfiles import quarter_files
 
 SCHEMA_VERSION = 1
 
@@ -113,7 +114,7 @@ def _raw_quarters(data_dir: Path, quarter: str) -> list[str]:
 
 
 def input_records(data_dir: Path, quarter: str, contents: bool = True) -> list[dict]:
-    """Every raw file of QUARTER and of each earlier quarter present, path relative to data_dir; with
+    """Every submission file (`quarterfiles`) of QUARTER and of each earlier quarter present, path relative to data_dir; with
     contents, what ingest made of each file as data/processed/<q>/ holds it now (`audit_diff`); and the
     quarter's commentary (data/commentary/QUARTER.md, docs/outputs.md) when there is one."""
     from .audit_diff import file_contents
@@ -121,8 +122,8 @@ def input_records(data_dir: Path, quarter: str, contents: bool = True) -> list[d
     out = []
     for q in _raw_quarters(data_dir, quarter):
         folder = data_dir / "raw" / q
-        read = file_contents(data_dir / "processed" / q) if contents else {}
-        for path in _visible_files(folder):
+        read = file_contents(processed_dir(data_dir, q)) if contents else {}
+        for path in quarter_files(folder)[0]:  # the files ingest reads, by the same rule
             record = file_record(path, path.relative_to(data_dir).as_posix())
             content = read.get(readable_name(path.relative_to(folder).as_posix()))
             if content is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,12 +14,46 @@ if TYPE_CHECKING:  # pandas is imported where a frame is read: `yqeval run` impo
 
 
 def write_csv(df: pd.DataFrame, path: str | Path, columns: list[str] | None = None) -> Path:
-    """Write df as UTF-8-with-BOM CSV, columns in the given order, '\\n' line ends, atomically."""
+    """Write df as UTF-8-with-BOM CSV, columns in the given order, '\\n' line ends, atomically.
+
+    Text that a spreadsheet would run as a formula is neutralised (`neutralise`); numbers stay numbers."""
     path = Path(path)
     if columns is not None:
         df = df.reindex(columns=columns)
+    text_columns = [c for c in df.columns if df[c].dtype == object]
+    if text_columns:
+        df = df.copy()
+        for col in text_columns:
+            df[col] = df[col].map(neutralise)
     text = df.to_csv(index=False, lineterminator="\n", float_format=_float_format)
     return write_text(path, text, encoding="utf-8-sig")
+
+
+# What makes a spreadsheet read a cell as a formula (OWASP, "CSV injection"): = + - @ at the start, or a
+# tab or carriage return before them; Excel in a Chinese locale also takes the full-width ＝ ＋ － ＠.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?%?")
+
+
+def _needs_quote(text: str) -> bool:
+    if text.startswith("'"):  # a quote written by a person stays, so that reading back is exact
+        return _needs_quote(text[1:])
+    return text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text)
+
+
+def neutralise(value):
+    """A text cell a spreadsheet would run as a formula ("=HYPERLINK(…)", "@SUM(…)", "-1+cmd|…"),
+    prefixed with a single quote (OWASP's rule); numbers, and text that is just a number ("-5"),
+    unchanged. `unneutralise` undoes it exactly. docs/limits.md"""
+    if isinstance(value, str) and _needs_quote(value):
+        return "'" + value
+    return value
+
+
+def unneutralise(value):
+    if isinstance(value, str) and value.startswith("'") and _needs_quote(value[1:]):
+        return value[1:]
+    return value
 
 
 def _float_format(x: float) -> str:  # pandas passes floats only
@@ -70,6 +105,9 @@ def read_csv(path: str | Path, numeric: list[str] | tuple[str, ...] = (), **kwar
     import pandas as pd
 
     df = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False, **kwargs)
+    for col in df.columns:
+        if df[col].dtype == object and df[col].str.startswith("'").any():
+            df[col] = df[col].map(unneutralise)
     for col in numeric:
         if col in df:
             df[col] = pd.to_numeric(df[col].replace("", float("nan")), errors="coerce")

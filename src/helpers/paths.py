@@ -30,8 +30,22 @@ def raw_dir(data_dir: str | Path, quarter: str) -> Path:
     return Path(data_dir) / "raw" / quarter
 
 
+# Set by a run while it stages data/processed ("<data dir>\n<staging folder>", `runstate`): what the run
+# writes and reads as DATA/processed goes to the staging folder until the run commits.
+PROCESSED_STAGING_ENV = "YQEVAL_PROCESSED_STAGING"
+
+
+def processed_root(data_dir: str | Path) -> Path:
+    staged = os.environ.get(PROCESSED_STAGING_ENV)
+    if staged:
+        data, _, stage = staged.partition("\n")
+        if stage and Path(data_dir).resolve() == Path(data):
+            return Path(stage)
+    return Path(data_dir) / "processed"
+
+
 def processed_dir(data_dir: str | Path, quarter: str) -> Path:
-    return Path(data_dir) / "processed" / quarter
+    return processed_root(data_dir) / quarter
 
 
 def resolve_data_dir(data_dir: str | Path) -> Path:

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import kernels, quarters
+from . import kernels, quarters, runstate
 from .outputs import umask
 from .paths import PROJECT_ROOT, processed_dir
 
@@ -33,6 +33,10 @@ KERNEL = "python3"
 
 class RunError(RuntimeError):
     """A step failed; the message names the notebook and the cell."""
+
+
+class MissingInput(RunError):
+    """What the run needs is not there (exit code 2, like a usage error)."""
 
 
 @dataclass
@@ -123,18 +127,37 @@ def run_quarter(quarter: str, as_of: dt.date | None = None, data_dir: str | Path
     data = Path(data_dir).resolve()
     reports = Path(reports_dir).resolve()
     if not (data / "raw" / quarter).is_dir():
-        raise RunError(f"没有找到 {data / 'raw' / quarter}：请把本季度的报送文件放在这里")
+        raise MissingInput(f"没有找到 {data / 'raw' / quarter}：请把本季度的报送文件放在这里")
+    if reports.exists() and not reports.is_dir():
+        raise MissingInput(f"报告目录 {reports} 是一个文件，不是文件夹：请用 --reports 指定一个文件夹")
+    try:
+        with runstate.run_lock(data):
+            for line in runstate.recover(data, reports):
+                _say(progress, f"[准备] {line}")
+            return _run_locked(quarter, as_of, data, reports, progress, warm, ahead, compiled)
+    except runstate.Busy as exc:
+        raise RunError(str(exc)) from None
+
+
+def _run_locked(quarter: str, as_of: dt.date, data: Path, reports: Path, progress, warm: bool,
+                ahead: int, compiled: dt.date | None = None) -> RunResult:
+    """run_quarter with the data folder locked: everything is staged, then committed (`runstate`)."""
     orphans = sorted(set(quarters.present(data, quarter, stage="processed")) - set(quarters.present(data, quarter)))
     if orphans:  # the evaluation would read them, but no raw file stands behind them for an auditor
         raise RunError(f"{'、'.join(str(processed_dir(data, q)) for q in orphans)} 没有对应的原始报送文件夹 "
                        f"data/raw/<季度>：评估会读到无法复核的数据。请补回原始文件，或移走这些处理结果后再运行")
     reports.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{quarter}.staging-", dir=reports))
+    staging = Path(tempfile.mkdtemp(prefix=runstate.staging_name(quarter), dir=reports))
     os.chmod(staging, 0o777 & ~umask())  # mkdtemp's folder is owner-only; the report is for others
+    # processed data is staged too, in the data folder (a rename cannot cross file systems)
+    (data / "processed").mkdir(exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=runstate.staging_name(quarter), dir=data / "processed"))
+    os.chmod(stage, 0o777 & ~umask())
     seconds: dict[str, float] = {}
     try:
         t0 = time.perf_counter()
         with contextlib.ExitStack() as stack:
+            stack.enter_context(runstate.staged_processed(data, stage))
             # the first kernel starts now, so it boots while this process imports and re-reads earlier quarters
             pool = (stack.enter_context(kernels.WarmKernels([PROJECT_ROOT / "notebooks" / n for n in NOTEBOOKS],
                                                             cwd=data.parent, kernel_name=KERNEL, ahead=ahead))
@@ -186,19 +209,24 @@ def run_quarter(quarter: str, as_of: dt.date | None = None, data_dir: str | Path
         write_deliverables(html, staging, data, quarter, name, title=title)
         seconds["render"] = time.perf_counter() - t
         # what this run wrote: earlier quarters' ingest outputs, this quarter's processed files, the report
-        outputs = sorted(written) + sorted(p for p in processed_dir(data, quarter).glob("*") if p.is_file())
+        outputs = sorted(written) + sorted(p for p in (stage / quarter).glob("*") if p.is_file())
         outputs += sorted(p for p in staging.rglob("*") if p.is_file())
         record = manifest.build_manifest(quarter=quarter, as_of=as_of, data_dir=data, reports_dir=reports,
                                          staging_dir=staging, parameters=params, outputs=outputs)
+        record["outputs"] = _unstaged(record["outputs"], stage, data)
         manifest.write_manifest(record, staging / "manifest.json")
         final = reports / quarter
-        _swap(staging, final, progress)
+        if runstate.commit(data, quarter, stage, staging, final):
+            _say(progress, f"提示：原有的单位评估卡已随旧报告删除，请运行 yqeval scorecards {final.name} 重新生成")
     except BaseException as exc:
         failed = reports / f".{quarter}.failed"
         shutil.rmtree(failed, ignore_errors=True)
+        shutil.rmtree(stage, ignore_errors=True)
         if staging.exists():
+            _unfinish(staging)
             os.replace(staging, failed)
-        _say(progress, f"运行失败：上一次的报告（如有）保持不变；本次的中间结果在 {failed}")
+        if not isinstance(exc, KeyboardInterrupt):  # Ctrl-C: the command line says it, in one line
+            _say(progress, f"运行失败：上一次的报告和处理结果（如有）保持不变；本次的中间结果在 {failed}")
         if isinstance(exc, RunError):  # its message names the executed notebook, which has just moved
             raise RunError(str(exc).replace(str(staging), str(failed))) from None
         raise
@@ -211,6 +239,23 @@ def run_quarter(quarter: str, as_of: dt.date | None = None, data_dir: str | Path
 
         _say(progress, run_actions(data, quarter))
     return result
+
+
+def _unstaged(records: list[dict], stage: Path, data: Path) -> list[dict]:
+    """Output records named as the files will be after the commit: data/processed/<q>/…, not the staging folder."""
+    prefix = f"data/{stage.relative_to(data).as_posix()}/"
+    for rec in records:
+        if rec["path"].startswith(prefix):
+            rec["path"] = "data/processed/" + rec["path"][len(prefix):]
+    return sorted(records, key=lambda rec: rec["path"])
+
+
+def _unfinish(staging: Path) -> None:
+    """A failed run's folder keeps its executed notebooks (to see what failed), never a report or a
+    manifest that could pass for a finished run's."""
+    for path in staging.iterdir():
+        if path.is_file() and (path.suffix.lower() in (".html", ".pdf", ".docx", ".xlsx") or path.name == "manifest.json"):
+            path.unlink()
 
 
 def _warm_renderer() -> threading.Thread:
@@ -242,9 +287,10 @@ def _swap(staging: Path, final: Path, progress: Callable[[str], None] | None = N
 
 
 def main_run(quarter: str, **kwargs) -> int:
+    """Exit code 0: done; 2: what the run needs is missing; 1: the run failed."""
     try:
         run_quarter(quarter, **kwargs)
     except RunError as exc:
         print(f"错误：{exc}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(exc, MissingInput) else 1
     return 0

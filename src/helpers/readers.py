@@ -8,6 +8,10 @@ BOM), UTF-16 with BOM, or GB18030 (a superset of GBK).
 
 Row i of a sheet (0-based) is the row Excel shows as i + 1; cell j is column j (A = 0).
 A file that cannot be read raises FileRejected with a Chinese reason.
+
+`read_file` first checks every limit of `limits` (what the content really is, zip members, extents,
+CSV fields; docs/limits.md) and reads the file as what its content is; ingest calls it in a worker
+process (`sandbox`), so that a native reader's abort costs one file.
 """
 
 from __future__ import annotations
@@ -43,13 +47,48 @@ class Sheet:
     visible: bool = True  # False for a hidden sheet (drop-down lists, lookups): the table is looked for there last
 
 
-def read_bytes(name: str, data: bytes, max_bytes: int | None = None) -> list[Sheet]:
+def read_bytes(name: str, data: bytes, max_bytes: int | None = None, limits=None) -> list[Sheet]:
     """The sheets of a file given its name (for the format) and its content."""
+    return read_file(name, data, limits if limits is not None else _limits_for(max_bytes))[0]
+
+
+def _limits_for(max_bytes: int | None):
+    from .limits import Limits
+
+    return Limits() if max_bytes is None else Limits(max_file_mb=max_bytes / 1048576)
+
+
+FORMAT_LABELS = {"csv": "CSV/文本", "xls": "Excel 97-2003 工作簿（.xls）", "xlsx": "Excel 工作簿（.xlsx）",
+                 "xlsb": "Excel 二进制工作簿（.xlsb）", "ods": "OpenDocument 表格（.ods）"}
+_EXPECTED = {".csv": "csv", ".xls": "xls", ".xlsx": "xlsx", ".xlsm": "xlsx", ".xlsb": "xlsb", ".ods": "ods"}
+
+
+def read_file(name: str, data: bytes, limits) -> tuple[list[Sheet], list[str]]:
+    """(sheets, warnings) of a file: every limit of `limits.Limits` is checked before a reader sees it,
+    and the file is read as what its content is (an .xlsx saved under .xls is read, with a warning)."""
+    from . import limits as L
+
     suffix = PurePosixPath(name).suffix.lower()
-    check_file(suffix, data, max_bytes)
-    if suffix == ".csv":
-        return [Sheet("", read_csv_bytes(data))]
-    return read_spreadsheet(suffix, data)
+    check_file(suffix, data, limits.max_bytes)
+    kind = L.sniff(data)
+    if kind == "zip":
+        kind = L.check_package(data, suffix, limits)
+    elif kind == "ole":
+        kind = L.ole_kind(data)
+    elif kind == "text":  # a CSV or tab-separated text saved as .xls is read; as .xlsx/.ods it is no package
+        kind = "csv" if suffix in (".csv", ".xls") else "other:纯文本（不是完整的表格文件，可能已损坏）"
+    elif kind == "binary":  # no format known by its signature, and not text
+        if suffix == ".csv":
+            raise FileRejected(L.NUL_REASON)
+        kind = "other:二进制文件（不是表格或文本）"
+    if kind.startswith("other:"):
+        raise L.renamed(kind[6:], suffix)
+    warnings = []
+    if kind != _EXPECTED[suffix]:
+        warnings.append(f"文件扩展名为 {suffix}，内容实际是{FORMAT_LABELS[kind]}：已按实际格式读取，请改正扩展名")
+    if kind == "csv":
+        return [Sheet("", read_csv_bytes(data, limits))], warnings
+    return read_spreadsheet(kind, data, limits), warnings
 
 
 def check_file(suffix: str, data: bytes, max_bytes: int | None) -> None:
@@ -60,7 +99,8 @@ def check_file(suffix: str, data: bytes, max_bytes: int | None) -> None:
     if not data:
         raise FileRejected("文件为空（0 字节）")
     if max_bytes is not None and len(data) > max_bytes:
-        raise FileRejected(f"文件过大（{_size(len(data))}，上限 {_size(max_bytes)}），请删去无关的工作表或图片后重新报送")
+        raise FileRejected(f"文件过大（{_size(len(data))}，上限 {_size(max_bytes)}，参数 max_file_mb），"
+                           "请删去无关的工作表或图片后重新报送")
     if is_encrypted(data):
         raise FileRejected("文件已加密（设置了打开密码），无法读取；请取消密码后重新报送")
 
@@ -77,26 +117,47 @@ def is_encrypted(data: bytes) -> bool:
 # ---------------------------------------------------------------- spreadsheets
 
 
-def read_spreadsheet(suffix: str, data: bytes) -> list[Sheet]:
+def read_spreadsheet(kind: str, data: bytes, limits=None) -> list[Sheet]:
+    """kind: 'xlsx', 'xlsb', 'xls' or 'ods' (a suffix such as '.xlsx' is accepted too)."""
+    kind = kind.lstrip(".").replace("xlsm", "xlsx")
+    max_cells = limits.max_cells if limits is not None else None
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError:
         raise FileRejected("文件已加密（设置了打开密码），无法读取；请取消密码后重新报送") from None
     except Exception as exc:  # calamine raises several types for a broken file
-        raise FileRejected(f"文件已损坏或不是有效的 {suffix} 文件，无法读取（{_short(exc)}）") from None
+        raise _broken(f"文件已损坏或不是有效的 {FORMAT_LABELS.get(kind, kind)}，无法读取", exc) from None
     try:
         visible = {m.name: m.visible == python_calamine.SheetVisibleEnum.Visible for m in book.sheets_metadata}
         sheets = []
+        total = 0
         for name in book.sheet_names:
-            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            sheet = book.get_sheet_by_name(name)
+            if max_cells is not None and sheet.end is not None:
+                cells = (sheet.end[0] + 1) * (sheet.end[1] + 1)
+                total += cells
+                if cells > max_cells or total > max_cells:
+                    raise FileRejected(f"工作表“{name}”的内容延伸到第 {sheet.end[0] + 1:,} 行、第 {sheet.end[1] + 1:,} 列，"
+                                       f"{'全部工作表合计' if cells <= max_cells else ''}超过 {max_cells:,} 个单元格的上限"
+                                       "（参数 max_cells）：请删除表格以外远处的内容后重新报送")
+            rows = sheet.to_python(skip_empty_area=False)
             sheets.append(Sheet(name, [list(r) for r in rows], visible.get(name, True)))
+    except FileRejected:
+        raise
     except python_calamine.PasswordError:
         raise FileRejected("文件已加密（设置了打开密码），无法读取；请取消密码后重新报送") from None
     except Exception as exc:
-        raise FileRejected(f"文件已损坏，工作表无法读取（{_short(exc)}）") from None
-    if data.startswith(ZIP_SIGNATURE) and suffix in (".xlsx", ".xlsm"):
+        raise _broken("文件已损坏，工作表无法读取", exc) from None
+    if data.startswith(ZIP_SIGNATURE) and kind == "xlsx":
         overlay_special_cells(sheets, data)
     return sheets
+
+
+def _broken(reason: str, exc: Exception) -> FileRejected:
+    """A reader's failure in Chinese; the library's own (English) words go to `detail`, for the log."""
+    rejected = FileRejected(f"{reason}；请在 Excel 或 WPS 中打开核对，另存为 .xlsx 后重新报送")
+    rejected.detail = _short(exc)
+    return rejected
 
 
 def _short(exc: Exception) -> str:
@@ -236,11 +297,33 @@ def decode_text(data: bytes) -> str:
         raise FileRejected("CSV 文件编码无法识别（应为 UTF-8 或 GBK）") from None
 
 
-def read_csv_bytes(data: bytes) -> list[Row]:
+def read_csv_bytes(data: bytes, limits=None) -> list[Row]:
+    from .limits import Limits, check_text, size_text
+
+    limits = limits if limits is not None else Limits()
     text = decode_text(data)
-    head = "\n".join(text.splitlines()[:30])  # not the first line alone: a title may hold a ';' and no ','
+    check_text(text)
+    head = "\n".join(text[:65536].splitlines()[:30])  # not the first line alone: a title may hold a ';' and no ','
     delimiter = max((",", "\t", ";"), key=head.count)
+    field_limit = int(limits.max_field_kb * 1024)
+    previous = csv.field_size_limit(field_limit)
+    rows: list[Row] = []
+    cells = 0
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        for row in reader:
+            cells += max(len(row), 1)  # a blank line costs a row too (20 MB of line ends is 20 million rows)
+            if cells > limits.max_cells:
+                raise FileRejected(f"CSV 文件的单元格超过 {limits.max_cells:,} 个（参数 max_cells，读到第 "
+                                   f"{reader.line_num:,} 行），拒收：请只保留进展填报表后重新报送")
+            rows.append(row)
     except csv.Error as exc:
-        raise FileRejected(f"CSV 文件格式有误，无法读取（{exc}）") from None
+        if "field larger than field limit" in str(exc):
+            raise FileRejected(f"CSV 文件第 {reader.line_num:,} 行有一个字段超过 {size_text(field_limit)}"
+                               "（参数 max_field_kb），拒收：可能是引号不配对，或不是正常的 CSV 文件") from None
+        rejected = FileRejected(f"CSV 文件格式有误（第 {reader.line_num:,} 行），无法读取：请用 Excel 打开核对后重新保存")
+        rejected.detail = str(exc)
+        raise rejected from None
+    finally:
+        csv.field_size_limit(previous)
+    return rows

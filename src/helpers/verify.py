@@ -39,6 +39,7 @@ from .manifest import (
     sha256_file,
 )
 from .paths import PROJECT_ROOT, readable_name, reference_dir
+from .quarterfiles import quarter_files
 
 MATCH, DIFFER, MISSING = "一致", "不一致", "缺失"
 CHANGED = "已改变"
@@ -127,7 +128,7 @@ def unrecorded_inputs(manifest: dict, data_dir: Path) -> list[str]:
 def _list_inputs(data_dir: Path, quarter: str) -> list[dict]:
     return [{"path": p.relative_to(data_dir).as_posix()}
             for q in _raw_quarters(data_dir, quarter)
-            for p in _visible_files(data_dir / "raw" / q)] + [{"path": f"commentary/{quarter}.md"}
+            for p in quarter_files(data_dir / "raw" / q)[0]] + [{"path": f"commentary/{quarter}.md"}
                                                             for _ in commentary_files(data_dir, quarter)]
 
 
