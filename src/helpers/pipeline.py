@@ -29,7 +29,7 @@ from .paths import PROJECT_ROOT, processed_dir
 
 NOTEBOOKS = ("01_ingest.ipynb", "02_evaluate.ipynb", "03_report.ipynb")
 REPORT_STEM = "埇桥区农村电商优化升级工作评估报告"
-KERNEL = "python3"
+KERNEL = kernels.PROJECT_KERNEL
 
 
 class RunError(RuntimeError):
@@ -120,6 +120,10 @@ def run_quarter(quarter: str, as_of: dt.date | None = None, data_dir: str | Path
     if orphans:  # the evaluation would read them, but no raw file stands behind them for an auditor
         raise RunError(f"{'、'.join(str(processed_dir(data, q)) for q in orphans)} 没有对应的原始报送文件夹 "
                        f"data/raw/<季度>：评估会读到无法复核的数据。请补回原始文件，或移走这些处理结果后再运行")
+    try:
+        kernels.ensure_kernel(KERNEL)  # the notebooks' named kernel, in this environment
+    except kernels.KernelSpecError as exc:
+        raise RunError(str(exc)) from None
     reports.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{quarter}.staging-", dir=reports))
     os.chmod(staging, 0o777 & ~umask())  # mkdtemp's folder is owner-only; the report is for others

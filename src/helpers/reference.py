@@ -15,8 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from . import params as params_schema
 from .paths import reference_dir
 
 UNIT_KINDS = ("镇", "乡", "街道", "部门", "其他")
@@ -407,24 +406,14 @@ def load_indicators(ref: Path, registry: Registry, tasks: dict[int, Task]) -> di
 
 
 def load_params(ref: Path) -> dict:
+    """params.yaml checked strictly against `params.SCHEMA` (unknown key, wrong type, out of range)."""
     path = ref / "params.yaml"
     if not path.exists():
         raise ReferenceDataError(f"缺少参考数据文件：{path}")
     try:
-        params = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ReferenceDataError(f"params.yaml 无法解析：{exc}") from None
-    defaults = {
-        "plan_start": dt.date(2019, 10, 12), "pace_rule": "days", "severe_lag_points": 0.30,
-        "late_report_days": 10, "jump_ratio": 5, "jump_floor": {}, "bureau_tolerance": 0.01,
-        "max_file_mb": 20, "organization": "埇桥区电子商务发展工作领导小组办公室",
-    }
-    merged = {**defaults, **params}
-    if isinstance(merged["plan_start"], str):
-        merged["plan_start"] = _date(merged["plan_start"], "params.yaml plan_start")
-    if merged["pace_rule"] not in ("days", "months"):
-        raise ReferenceDataError(f"params.yaml：pace_rule 应为 days 或 months，而不是“{merged['pace_rule']}”")
-    return merged
+        return params_schema.validate(params_schema.parse(path.read_text(encoding="utf-8"), str(path)), str(path))
+    except params_schema.ParamsError as exc:
+        raise ReferenceDataError(str(exc)) from None
 
 
 def load_plan(ref: str | Path | None = None) -> Plan:
