@@ -197,6 +197,17 @@ def _mapping_without_duplicates(loader, node, deep=False):
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
 
 
+def _timestamp_or_text(loader, node):
+    """A date YAML cannot build (2019-13-45) stays text, so the key's own rule names it."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+
+
 def parse(text: str, where: str) -> dict:
     """The YAML of a params file as a dict; a syntax error or a repeated key is a ParamsError."""
     try:
@@ -213,7 +224,7 @@ def parse(text: str, where: str) -> dict:
 
 
 def _shown(value) -> str:
-    return "空" if value is None else f"“{value}”"
+    return "（空）" if value is None else f"“{value}”"
 
 
 def _check_table(params: tuple[Param, ...], raw: dict, prefix: str, problems: list[str] | None) -> dict:
@@ -245,7 +256,7 @@ def _check_table(params: tuple[Param, ...], raw: dict, prefix: str, problems: li
         try:
             out[p.key] = p.rule.convert(value)
         except (ValueError, TypeError):
-            own.append(f"参数 {name} 的值 {_shown(value)} 不符合要求：应为{p.rule.allowed}（{p.doc}）")
+            own.append(f"参数 {name} 的值{_shown(value)}不符合要求：应为{p.rule.allowed}（{p.doc}）")
     if problems is None and own:
         raise ParamsError("；".join(own))
     return out
