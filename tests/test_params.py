@@ -11,7 +11,7 @@ import pytest
 from helpers import cli
 from helpers import params as P
 from helpers.paths import PROJECT_ROOT
-from helpers.reference import ReferenceDataError, load_plan, load_params
+from helpers.reference import ReferenceDataError, load_params, load_plan
 
 
 def _write(ref, text: str) -> None:
