@@ -63,13 +63,30 @@ debs_note="（未带 .deb：用 --no-debs 生成）"
 if [ "$WITH_DEBS" = 1 ]; then
   echo "==> Debian 软件包及其依赖（基本系统已有的除外）→ $OUT/debs"
   if [ "$(id -u)" = 0 ]; then apt-get update -qq; fi
-  # the closure, without recommends; virtual packages (<...>) are provided by a real one in the list
-  mapfile -t closure < <(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
-      --no-breaks --no-replaces --no-enhances "${DEBS[@]}" | grep -v '^ ' | grep -v '^<' | sort -u)
-  # a base Debian 12 (debootstrap) has every package of priority required or important
-  mapfile -t wanted < <(apt-cache show --no-all-versions "${closure[@]}" | awk '
-      /^Package:/ {p=$2} /^Priority:/ {if ($2 != "required" && $2 != "important") print p}' | sort -u)
-  (cd "$OUT/debs" && apt-get download -qq "${wanted[@]}")
+  # What apt would install on a base Debian (debootstrap: the packages of priority required and
+  # important, with their dependencies), without recommends: simulated against such a dpkg status.
+  apt-cache dumpavail > "$tmpvenv/avail"
+  awk 'BEGIN{RS=""} /\nPriority: (required|important)\n/ {split($0, a, "\n"); sub(/^Package: /, "", a[1]); print a[1]}' \
+    "$tmpvenv/avail" > "$tmpvenv/base-names"
+  : > "$tmpvenv/empty-status"
+  apt-get -s -o Dir::State::status="$tmpvenv/empty-status" install --no-install-recommends \
+    $(cat "$tmpvenv/base-names") | awk '/^Inst /{print $2}' | sort -u > "$tmpvenv/base"
+  "$PY" - "$tmpvenv/avail" "$tmpvenv/base" "$tmpvenv/base-status" <<'EOP'
+import re, sys
+avail, base, out = open(sys.argv[1]).read().split("\n\n"), set(open(sys.argv[2]).read().split()), []
+seen = set()
+for stanza in avail:
+    m = re.match(r"Package: (\S+)", stanza.strip())
+    if m and m[1] in base and m[1] not in seen:
+        seen.add(m[1])
+        lines = stanza.strip().split("\n")
+        out.append("\n".join([lines[0], "Status: install ok installed"] + lines[1:]))
+open(sys.argv[3], "w").write("\n\n".join(out) + "\n\n")
+EOP
+  mapfile -t wanted < <(apt-get -s -o Dir::State::status="$tmpvenv/base-status" install --no-install-recommends \
+      "${DEBS[@]}" | awk '/^Inst /{print $2}' | sort -u)
+  [ ${#wanted[@]} -gt 0 ] || { echo "无法确定要下载的 Debian 软件包（apt-get 模拟安装失败）" >&2; exit 1; }
+  (cd "$OUT/debs" && apt-get download -qq -o APT::Sandbox::User=root "${wanted[@]}")
   debs_note=""
 fi
 
@@ -83,14 +100,23 @@ cat > "$OUT/install.sh" <<'EOS'
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 want=@PYVER@  # the Python the wheels were chosen for
-if [ -d "$here/debs" ] && compgen -G "$here/debs/*.deb" >/dev/null; then
+# only the packages this machine lacks: an installed one (perhaps of another point release) stays as it is
+missing=()
+if [ -d "$here/debs" ] && command -v dpkg-query >/dev/null 2>&1; then
+  for f in "$here"/debs/*.deb; do
+    [ -e "$f" ] || continue
+    pkg=$(dpkg-deb -f "$f" Package)
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$f")
+  done
+fi
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
-    echo "==> 安装离线包中的 Debian 软件包（已安装的跳过）"
+    echo "==> 安装离线包中本机缺少的 ${#missing[@]} 个 Debian 软件包"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -qq --no-download --no-install-recommends "$here"/debs/*.deb >/dev/null \
-      || dpkg -i "$here"/debs/*.deb
+    apt-get install -y -qq --no-download --no-install-recommends "${missing[@]}" >/dev/null
   else
-    echo "==> 非管理员：若缺少系统软件包，请先执行 sudo apt-get install --no-download $here/debs/*.deb"
+    echo "缺少系统软件包，请以管理员身份运行：sudo bash $0（或 sudo apt-get install --no-download ${missing[*]}）" >&2
+    exit 1
   fi
 fi
 PYTHON=${PYTHON:-python3}
