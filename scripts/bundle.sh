@@ -6,7 +6,7 @@
 #                (pip download, hash-checked against the lock; odfpy comes as source and is built
 #                offline by setup.sh with the setuptools of the lock);
 #   debs/        the Debian packages setup.sh installs (fonts, HarfBuzz subsetting, Pango, poppler,
-#                python3-venv, make) with every dependency that a base Debian 12 lacks;
+#                python3-venv, make) with every dependency that a minimal Debian 12 lacks;
 #   install.sh   the offline set-up; CONTENTS.txt lists every file with its sha256 (SHA256SUMS too).
 #
 #   bash scripts/bundle.sh [--out DIR] [--python PY] [--no-debs] [--no-archive]
@@ -63,10 +63,11 @@ debs_note="（未带 .deb：用 --no-debs 生成）"
 if [ "$WITH_DEBS" = 1 ]; then
   echo "==> Debian 软件包及其依赖（基本系统已有的除外）→ $OUT/debs"
   if [ "$(id -u)" = 0 ]; then apt-get update -qq; fi
-  # What apt would install on a base Debian (debootstrap: the packages of priority required and
-  # important, with their dependencies), without recommends: simulated against such a dpkg status.
+  # What apt would install on the smallest Debian 12 (debootstrap --variant=minbase: the packages of
+  # priority required with their dependencies), without recommends: simulated against such a dpkg
+  # status. A fuller installation already has some of them; install.sh then installs only the rest.
   apt-cache dumpavail > "$tmpvenv/avail"
-  awk 'BEGIN{RS=""} /\nPriority: (required|important)\n/ {split($0, a, "\n"); sub(/^Package: /, "", a[1]); print a[1]}' \
+  awk 'BEGIN{RS=""} /\nPriority: required\n/ {split($0, a, "\n"); sub(/^Package: /, "", a[1]); print a[1]}' \
     "$tmpvenv/avail" > "$tmpvenv/base-names"
   : > "$tmpvenv/empty-status"
   apt-get -s -o Dir::State::status="$tmpvenv/empty-status" install --no-install-recommends \
@@ -113,9 +114,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "==> 安装离线包中本机缺少的 ${#missing[@]} 个 Debian 软件包"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -qq --no-download --no-install-recommends "${missing[@]}" >/dev/null
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
-    echo "缺少系统软件包，请以管理员身份运行：sudo bash $0（或 sudo apt-get install --no-download ${missing[*]}）" >&2
+    echo "缺少系统软件包，请以管理员身份运行：sudo bash $0（或 sudo apt-get install ${missing[*]}）" >&2
     exit 1
   fi
 fi
