@@ -21,7 +21,7 @@ lint: setup
 lab: setup  ## JupyterLab with the project's kernel, opened on notebooks/
 	$(BIN)/jupyter lab notebooks/
 
-lock: setup  ## re-resolve pyproject.toml (all extras) + requirements.in into requirements.lock, with hashes, from PyPI
+lock: setup  ## re-resolve pyproject.toml (all extras) + requirements.in into requirements.lock, with hashes (uv: PyPI only, no pip.conf)
 	$(BIN)/uv pip compile pyproject.toml requirements.in --all-extras --universal --python-version 3.11 \
 		--generate-hashes --custom-compile-command "make lock" \
 		-q -o requirements.lock

@@ -112,6 +112,7 @@ def test_makefile_locks_from_pypi_with_hashes_and_bundles():
     makefile = (PROJECT_ROOT / "Makefile").read_text(encoding="utf-8")
     lock = makefile.split("\nlock:", 1)[1].split("\n\n", 1)[0]
     assert "uv pip compile" in lock and "--generate-hashes" in lock and "--all-extras" in lock
+    assert "--index-url" not in lock and "--extra-index-url" not in lock  # uv's own default index: PyPI
     assert "\nbundle:" in makefile and "scripts/bundle.sh" in makefile
     assert makefile.count("ruff check src tests benchmarks notebooks") == 2
 
@@ -324,26 +325,46 @@ def _offline(cmd: str, **kw) -> subprocess.CompletedProcess:
                           text=True, env=env, **kw)
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not os.environ.get("YQEVAL_BUNDLE_TEST"),
-                    reason="downloads ~140 MB from PyPI and installs a venv (2–3 min): set YQEVAL_BUNDLE_TEST=1 "
-                           "(=full also downloads the .deb files)")
-@pytest.mark.skipif(not _unshare_works(), reason="needs unshare -n (root)")
-def test_the_bundle_installs_and_runs_the_sample_quarter_with_no_network(tmp_path):
-    out = tmp_path / "bundle"
+BUNDLE_TEST = os.environ.get("YQEVAL_BUNDLE_TEST", "")
+needs_bundle = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not BUNDLE_TEST, reason="downloads ~140 MB from PyPI and installs a venv (2–3 min): set "
+                       "YQEVAL_BUNDLE_TEST=1 (=full: also the .deb files, installed in a minimal Debian 12)"),
+    pytest.mark.skipif(not _unshare_works(), reason="needs unshare -n (root)"),
+]
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory) -> tuple[Path, str]:
+    """`scripts/bundle.sh` into a temporary folder, for Debian's Python when there is one."""
+    out = tmp_path_factory.mktemp("bundle") / "yqeval-offline"
     python = _target_python()
     args = ["bash", str(PROJECT_ROOT / "scripts" / "bundle.sh"), "--out", str(out), "--python", python,
             "--no-archive"]
-    if os.environ.get("YQEVAL_BUNDLE_TEST") != "full":
+    if BUNDLE_TEST != "full":
         args.append("--no-debs")
     subprocess.run(args, check=True, capture_output=True, text=True, timeout=1200)
+    return out, python
+
+
+def _with(marks):
+    def apply(fn):
+        for mark in reversed(marks):
+            fn = mark(fn)
+        return fn
+    return apply
+
+
+@_with(needs_bundle)
+def test_the_bundle_installs_and_runs_the_sample_quarter_with_no_network(bundle, tmp_path):
+    out, python = bundle
     contents = (out / "CONTENTS.txt").read_text(encoding="utf-8")
     wheels = sorted(p.name for p in (out / "wheels").iterdir())
     assert len(wheels) == len(lock_entries(LOCK.read_text(encoding="utf-8"))) - _not_for_this_platform(python)
     assert all(w in contents for w in wheels)
     debs = sorted(p.name for p in (out / "debs").glob("*.deb"))
     assert f"Debian 软件包（debs/，{len(debs)} 个）" in contents and all(d in contents for d in debs)
-    if os.environ.get("YQEVAL_BUNDLE_TEST") == "full":
+    if BUNDLE_TEST == "full":
         assert any(d.startswith("fonts-noto-cjk_") for d in debs)
         assert any(d.startswith("libharfbuzz-subset0_") for d in debs)
     assert (out / "yqeval" / "notebooks" / "03_report.ipynb").exists()
@@ -370,6 +391,38 @@ def test_the_bundle_installs_and_runs_the_sample_quarter_with_no_network(tmp_pat
     assert len(manifest["environment"]["fonts"]) >= 2
     executed = json.loads((folder / "notebooks" / "01_ingest.ipynb").read_text(encoding="utf-8"))
     assert executed["metadata"]["kernelspec"]["name"] == "yqeval"
+
+
+@_with(needs_bundle)
+@pytest.mark.skipif(BUNDLE_TEST != "full" or not shutil.which("debootstrap"),
+                    reason="YQEVAL_BUNDLE_TEST=full and debootstrap (≈6 min more)")
+def test_the_full_bundle_installs_on_a_minimal_debian_with_no_network(bundle, tmp_path):
+    """The .deb files and the wheels on the smallest Debian 12 (debootstrap minbase: no Python, no
+    fonts, no Pango), with no network: install.sh, then `make report`."""
+    out, _ = bundle
+    root = tmp_path / "debian"
+    subprocess.run(["debootstrap", "--variant=minbase", "bookworm", str(root)], check=True, capture_output=True,
+                   timeout=1800)
+    shutil.copytree(out, root / "root" / "bundle", symlinks=True,
+                    ignore=shutil.ignore_patterns(".venv", "processed", "reports"))
+    (root / "root/bundle/yqeval/data/processed").mkdir(exist_ok=True)
+    (root / "root/bundle/yqeval/reports").mkdir(exist_ok=True)
+
+    def in_debian(cmd: str, timeout: int) -> subprocess.CompletedProcess:
+        script = (f"ip link set lo up && mount -t proc proc {root}/proc && mount --bind /dev {root}/dev && "
+                  f"env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 chroot {root} "
+                  f"/bin/bash -c {json.dumps(cmd)}")
+        return subprocess.run(["unshare", "-n", "-m", "bash", "-c", script], capture_output=True, text=True,
+                              timeout=timeout)
+
+    assert in_debian("command -v python3 || echo none", 60).stdout.strip() == "none"
+    install = in_debian("cd /root/bundle && bash install.sh", 1800)
+    assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
+    report = in_debian("cd /root/bundle/yqeval && make report", 900)
+    assert report.returncode == 0, report.stdout[-3000:] + report.stderr[-3000:]
+    pdf = next((root / "root/bundle/yqeval/reports/2019Q4").glob("*.pdf"))
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "Noto-Sans-CJK-SC" in fonts and "Noto-Serif-CJK-SC" in fonts
 
 
 def _not_for_this_platform(python: str) -> int:
