@@ -3,7 +3,7 @@ QUARTER ?= 2019Q4
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup report test lint lab lock bench clean
+.PHONY: setup report test lint lab lock bundle bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -11,19 +11,23 @@ setup:
 report: setup  ## the sample quarter's evaluation report (HTML + PDF) under reports/$(QUARTER)/
 	$(BIN)/yqeval run $(QUARTER)
 
-test: setup  ## the test suite and the linter
-	$(BIN)/ruff check src tests benchmarks
+test: setup  ## the test suite and the linter (ruff reads the notebooks too)
+	$(BIN)/ruff check src tests benchmarks notebooks
 	$(BIN)/python -m pytest
 
 lint: setup
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks notebooks
 
 lab: setup  ## JupyterLab with the project's kernel, opened on notebooks/
 	$(BIN)/jupyter lab notebooks/
 
-lock:  ## re-resolve requirements.in into requirements.lock
-	$(BIN)/python -m pip install -q -r requirements.in
-	$(BIN)/python -m pip freeze --all --exclude-editable --exclude yqeval --exclude pip | grep -v "^-e" > requirements.lock
+lock: setup  ## re-resolve pyproject.toml (all extras) + requirements.in into requirements.lock, with hashes (uv: PyPI only, no pip.conf)
+	$(BIN)/uv pip compile pyproject.toml requirements.in --all-extras --universal --python-version 3.11 \
+		--generate-hashes --custom-compile-command "make lock" \
+		-q -o requirements.lock
+
+bundle:  ## the offline bundle (wheels, .deb files, install.sh) under dist/; BUNDLE_ARGS="--no-debs" etc.
+	bash scripts/bundle.sh $(BUNDLE_ARGS)
 
 bench: setup
 	$(BIN)/python benchmarks/run.py

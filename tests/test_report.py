@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -76,6 +77,16 @@ def test_pdf_embeds_simplified_chinese_fonts_only(run):
     assert any("Noto-Sans-CJK-SC" in f and " yes " in f for f in fonts), out
     assert not any(re.search(r"CJK-?JP|CJKjp", f) for f in fonts), out
     assert all(f.split()[-5] == "yes" for f in fonts if f.strip()), out  # every font embedded
+
+
+def test_manifest_records_every_font_face_the_pdf_embeds(run):
+    out = subprocess.run(["pdffonts", str(run[1].pdf)], capture_output=True, text=True, check=True).stdout
+    embedded = sorted({line.split()[0].split("+", 1)[-1] for line in out.splitlines()[2:] if line.strip()})
+    manifest = json.loads(run[1].manifest.read_text(encoding="utf-8"))
+    fonts = manifest["environment"]["fonts"]
+    assert len(embedded) >= 3 and [f["face"] for f in fonts] == embedded, (out, fonts)
+    assert all(f["path"] and f["sha256"] for f in fonts)
+    assert manifest["environment"]["packages"]["beautifulsoup4"] and manifest["environment"]["packages"]["tinyhtml5"]
 
 
 def test_html_is_self_contained_and_escapes_narratives(html_text):

@@ -28,6 +28,44 @@ from pathlib import Path
 # papermill (≈3 s from a fresh process), so that the two overlap.
 ENGINE = "yqeval-warm"
 READY_TIMEOUT = 120  # seconds to wait for a kernel to start and finish importing
+PROJECT_KERNEL = "yqeval"  # the notebooks' kernelspec; scripts/setup.sh registers it in .venv
+PROJECT_KERNEL_DISPLAY = "Python (yqeval)"
+
+
+class KernelSpecError(RuntimeError):
+    """The project's kernel name is taken by a kernel of another Python environment."""
+
+
+def ensure_kernel(name: str = PROJECT_KERNEL) -> str:
+    """The project's named kernel, registered in this environment (sys.prefix) if Jupyter cannot find it.
+
+    `make setup` registers it; a plain `pip install -e .` does not, so the first run does. A kernel of
+    that name that runs another environment's Python (an old checkout's .venv, registered with
+    --user, which Jupyter finds first) would run the notebooks with other packages than the ones the
+    manifest records: that is an error naming both, not a silent switch.
+    """
+    import sys
+
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(name)
+    except NoSuchKernel:
+        spec = None
+    if spec is None:
+        from ipykernel.kernelspec import install
+
+        install(kernel_name=name, display_name=PROJECT_KERNEL_DISPLAY, prefix=sys.prefix)
+        return name
+    exe = spec.argv[0] if spec.argv else ""
+    here = Path(sys.executable).absolute()
+    if exe in ("python", "python3", f"python{sys.version_info[0]}.{sys.version_info[1]}"):
+        return name  # jupyter_client runs these with sys.executable
+    if Path(exe).absolute().parent != here.parent:
+        raise KernelSpecError(
+            f"Jupyter 内核 {name}（{spec.resource_dir}）使用的是另一个 Python 环境 {exe}，而不是当前的 {here}："
+            f"请删除该内核目录，或在本项目中重新运行 make setup")
+    return name
 
 
 def imported_modules(nb: dict | str | Path) -> list[str]:

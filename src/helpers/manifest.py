@@ -27,6 +27,7 @@ import importlib
 import importlib.metadata
 import json
 import platform
+import re
 import shutil
 import subprocess
 from collections.abc import Iterable
@@ -39,7 +40,8 @@ from .quarterfiles import quarter_files
 
 SCHEMA_VERSION = 1
 
-# Everything that touches the numbers (reading, computing) or the rendering (figures, HTML, PDF).
+# Every installed distribution is recorded; these are recorded even when absent (as null), since each
+# touches the numbers (reading, computing) or the rendering (figures, HTML, PDF).
 PACKAGES = (
     "pandas", "numpy", "python-calamine", "openpyxl", "xlrd", "odfpy", "pyyaml",
     "matplotlib", "seaborn", "papermill", "nbconvert", "nbformat", "nbclient", "ipykernel",
@@ -149,14 +151,23 @@ def _size_sha(path: Path) -> dict:
 # ---------------------------------------------------------------- environment
 
 
+def canonical_name(name: str) -> str:
+    """A distribution's name as PyPI compares them (PEP 503): 'Jinja2' and 'jinja2', 'jupyter_client'
+    and 'jupyter-client' are one package."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def package_versions(names: Iterable[str] = PACKAGES) -> dict[str, str | None]:
-    out = {}
+    """Every installed distribution (importlib.metadata), by canonical name, and each of `names` that is
+    not installed as None; sorted by name. Where two copies are on the path, the one Python imports."""
+    out: dict[str, str | None] = {}
+    for dist in importlib.metadata.distributions():
+        name = dist.metadata["Name"]
+        if name:
+            out.setdefault(canonical_name(name), dist.version)
     for name in names:
-        try:
-            out[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            out[name] = None
-    return out
+        out.setdefault(canonical_name(name), None)
+    return dict(sorted(out.items()))
 
 
 def _weasyprint_libraries() -> dict:
@@ -199,7 +210,64 @@ def font_records(families: Iterable[str] = FONT_FAMILIES) -> list[dict]:
     return out
 
 
-def environment() -> dict:
+def pdf_font_faces(pdfs: Iterable[Path]) -> list[str]:
+    """Every font face the PDFs embed, as WeasyPrint names them ('Noto-Sans-CJK-SC-Bold'), subset tag
+    ('DFCEGX+') dropped, sorted. Read from each page's font resources with pypdf."""
+    from pypdf import PdfReader
+
+    faces: set[str] = set()
+    for pdf in pdfs:
+        for page in PdfReader(str(pdf)).pages:
+            resources = page.get("/Resources")
+            fonts = resources.get_object().get("/Font") if resources is not None else None
+            for ref in (fonts.get_object().values() if fonts is not None else ()):
+                base = str(ref.get_object().get("/BaseFont", "")).lstrip("/")
+                if base:
+                    faces.add(base.split("+", 1)[1] if re.match(r"^[A-Z]{6}\+", base) else base)
+    return sorted(faces)
+
+
+@functools.lru_cache(maxsize=1)
+def _font_families() -> frozenset[str]:
+    exe = shutil.which("fc-list")
+    if exe is None:
+        return frozenset()
+    try:
+        done = subprocess.run([exe, ":", "family"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return frozenset()
+    return frozenset(f.strip() for line in done.stdout.splitlines() for f in line.split(",") if f.strip())
+
+
+def split_face(face: str) -> tuple[str, str]:
+    """'Noto-Sans-CJK-SC-Bold' → ('Noto Sans CJK SC', 'Bold'): the longest installed family the name
+    starts with, the rest its style ('Regular' when nothing is left). Unknown: the whole name, ''."""
+    tokens = face.split("-")
+    families = _font_families()
+    for k in range(len(tokens), 0, -1):
+        family = " ".join(tokens[:k])
+        if family in families:
+            return family, " ".join(tokens[k:]) or "Regular"
+    return face, ""
+
+
+def face_records(faces: Iterable[str]) -> list[dict]:
+    """For each embedded face: its family and style, and the font file fontconfig gives for it now."""
+    out = []
+    for face in faces:
+        family, style = split_face(face)
+        path = _fc_match(f"{family}:style={style}") if style else None
+        sha = None
+        if path is not None:
+            st = path.stat()
+            sha = _sha_cached(str(path), st.st_mtime_ns, st.st_size)
+        out.append({"face": face, "family": family, "style": style, "path": str(path) if path else None,
+                    "sha256": sha})
+    return out
+
+
+def environment(faces: Iterable[str] | None = None) -> dict:
+    """faces: the font faces the outputs embed (`pdf_font_faces`); None records FONT_FAMILIES instead."""
     return {
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),
@@ -207,7 +275,7 @@ def environment() -> dict:
         "machine": platform.machine(),
         "packages": package_versions(),
         "libraries": _weasyprint_libraries(),
-        "fonts": font_records(),
+        "fonts": face_records(faces) if faces is not None else font_records(),
     }
 
 
@@ -272,6 +340,7 @@ def build_manifest(*, quarter: str, as_of=None, data_dir="data", reports_dir="re
     from .reference import load_plan
 
     data_dir, reports_dir = Path(data_dir), Path(reports_dir)
+    outputs = [Path(p) for p in outputs]
     ref = reference_dir(data_dir)
     as_of = _as_of(quarter, as_of)
     return {
@@ -289,7 +358,7 @@ def build_manifest(*, quarter: str, as_of=None, data_dir="data", reports_dir="re
         },
         "inputs": input_records(data_dir, quarter),
         "reference": reference_records(ref),
-        "environment": environment(),
+        "environment": environment(pdf_font_faces(p for p in outputs if p.suffix.lower() == ".pdf") or None),
         "code": code_revision(),
         "outputs": output_records(outputs, quarter=quarter, data_dir=data_dir, reports_dir=reports_dir,
                                   staging_dir=Path(staging_dir)),

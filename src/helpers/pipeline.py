@@ -28,7 +28,7 @@ from .outputs import umask
 from .paths import PROJECT_ROOT, processed_dir
 
 NOTEBOOKS = ("01_ingest.ipynb", "02_evaluate.ipynb", "03_report.ipynb")
-KERNEL = "python3"
+KERNEL = kernels.PROJECT_KERNEL
 
 
 class RunError(RuntimeError):
@@ -146,6 +146,10 @@ def _run_locked(quarter: str, as_of: dt.date, data: Path, reports: Path, progres
     if orphans:  # the evaluation would read them, but no raw file stands behind them for an auditor
         raise RunError(f"{'、'.join(str(processed_dir(data, q)) for q in orphans)} 没有对应的原始报送文件夹 "
                        f"data/raw/<季度>：评估会读到无法复核的数据。请补回原始文件，或移走这些处理结果后再运行")
+    try:
+        kernels.ensure_kernel(KERNEL)  # the notebooks' named kernel, in this environment
+    except kernels.KernelSpecError as exc:
+        raise RunError(str(exc)) from None
     reports.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=runstate.staging_name(quarter), dir=reports))
     os.chmod(staging, 0o777 & ~umask())  # mkdtemp's folder is owner-only; the report is for others

@@ -16,8 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from . import params as params_schema
 from . import values
 from .paths import reference_dir
 from .planinfo import PlanFileError, PlanInfo, load_plan_info
@@ -507,29 +506,24 @@ def load_measures(ref: Path) -> dict[str, dict[str, float]]:
 
 
 def load_params(ref: Path, info: PlanInfo | None = None) -> dict:
+    """params.yaml checked strictly against `params.SCHEMA` (unknown key, wrong type, out of range);
+    plan_start and organization default to plan.yaml's issued and compiler (docs/params.md)."""
     path = ref / "params.yaml"
     if not path.exists():
         raise ReferenceDataError(f"缺少参考数据文件：{path}")
     try:
-        params = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ReferenceDataError(f"params.yaml 无法解析：{exc}") from None
-    defaults = {
-        "pace_rule": "days", "severe_lag_points": 0.30,
-        "late_report_days": 10, "jump_ratio": 5, "jump_floor": {}, "bureau_tolerance": 0.01,
-        "max_file_mb": 20,
-    }
+        params = params_schema.validate(params_schema.parse(path.read_text(encoding="utf-8"), str(path)), str(path))
+    except params_schema.ParamsError as exc:
+        raise ReferenceDataError(str(exc)) from None
     if info is not None:  # the plan's own date of issue and compiling office; params.yaml may restate them
-        defaults.update(plan_start=info.issued, organization=info.compiler)
-    merged = {**defaults, **params}
+        if params.get("plan_start") is None:
+            params["plan_start"] = info.issued
+        if params.get("organization") is None:
+            params["organization"] = info.compiler
     for key, what in (("plan_start", "plan.yaml issued（印发日期）"), ("organization", "plan.yaml compiler（编制单位）")):
-        if merged.get(key) in (None, ""):
-            raise ReferenceDataError(f"params.yaml 未写 {key}，且缺少 {what}")
-    if isinstance(merged["plan_start"], str):
-        merged["plan_start"] = _date(merged["plan_start"], "params.yaml plan_start")
-    if merged["pace_rule"] not in ("days", "months"):
-        raise ReferenceDataError(f"params.yaml：pace_rule 应为 days 或 months，而不是“{merged['pace_rule']}”")
-    return merged
+        if params.get(key) in (None, ""):
+            raise ReferenceDataError(f"{path}：未写 {key}，且缺少 {what}")
+    return params
 
 
 def load_plan(ref: str | Path | None = None) -> Plan:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import html
+import sys
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -451,14 +452,23 @@ def _pdf(html_text: str) -> bytes:
     return HTML(string=html_text).write_pdf()
 
 
-def _pdfs(docs: list[str], workers: int) -> Iterable[bytes]:
+def _start_method() -> str | None:
+    """'fork' on Linux (workers inherit the imported WeasyPrint: ≈1 s less per worker), else the
+    platform's default ('spawn' on Windows and macOS): _pdf and its arguments pickle, so both work."""
+    import multiprocessing as mp
+
+    return "fork" if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods() else None
+
+
+def _pdfs(docs: list[str], workers: int, start_method: str | None = None) -> Iterable[bytes]:
     if workers <= 1 or len(docs) < 2:
         return map(_pdf, docs)
     import multiprocessing as mp
 
     import weasyprint  # noqa: F401  (imported once here; forked workers inherit it)
 
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"))
+    method = start_method or _start_method()
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method))
     try:
         return list(pool.map(_pdf, docs, chunksize=1))
     finally:

@@ -32,6 +32,7 @@ from .manifest import (
     _from_project,
     _raw_quarters,
     _visible_files,
+    canonical_name,
     code_revision,
     commentary_files,
     environment,
@@ -140,17 +141,27 @@ def environment_differences(recorded: dict | None, current: dict) -> list[str]:
         out.append(f"Python 版本不同：记录 {recorded.get('python')}，当前 {current['python']}")
     out += _version_differences("软件包", recorded.get("packages", {}), current["packages"])
     out += _version_differences("系统库", recorded.get("libraries", {}), current["libraries"])
-    now_fonts = {f["family"]: f for f in current["fonts"]}
+    now_fonts = {f.get("face", f["family"]): f for f in current["fonts"]}
     for font in recorded.get("fonts", []):
-        now = now_fonts.get(font["family"], {})
+        key = font.get("face", font["family"])
+        now = now_fonts.get(key, {})
         if font.get("sha256") != now.get("sha256"):
-            out.append(f"字体 {font['family']} 不同：记录 {font.get('path')}，当前 {now.get('path')}")
+            out.append(f"字体 {key} 不同：记录 {font.get('path')}，当前 {now.get('path')}")
     return out
 
 
+def recorded_faces(recorded: dict | None) -> list[str] | None:
+    """The embedded font faces a manifest recorded (None for one that recorded font families only)."""
+    fonts = (recorded or {}).get("fonts", [])
+    faces = [f["face"] for f in fonts if "face" in f]
+    return faces if faces and len(faces) == len(fonts) else None
+
+
 def _version_differences(kind: str, recorded: dict, current: dict) -> list[str]:
-    return [f"{kind} {name} 版本不同：记录 {recorded[name]}，当前 {current.get(name)}"
-            for name in recorded if recorded[name] != current.get(name)]
+    now = {canonical_name(k): v for k, v in current.items()} if kind == "软件包" else current
+    name_of = canonical_name if kind == "软件包" else str
+    return [f"{kind} {name} 版本不同：记录 {recorded[name]}，当前 {now.get(name_of(name))}"
+            for name in recorded if recorded[name] != now.get(name_of(name))]
 
 
 def code_differences(recorded: dict | None, current: dict | None) -> list[str]:
@@ -652,7 +663,8 @@ def gather_findings(manifest: dict, data_dir: Path, ref: Path) -> Findings:
         inputs=check_inputs(manifest, data_dir),
         reference=check_reference(manifest, ref),
         unrecorded=unrecorded_inputs(manifest, data_dir),
-        environment=environment_differences(manifest.get("environment"), environment()),
+        environment=environment_differences(manifest.get("environment"),
+                                            environment(recorded_faces(manifest.get("environment")))),
         code=code_differences(manifest.get("code"), code_revision()),
     )
 
