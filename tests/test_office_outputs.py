@@ -398,6 +398,7 @@ def test_rate_matrix_records_who_was_given_each_indicator(plan):
     from helpers import report
 
     class RD:
+        whole = plan.district
         completion = pd.DataFrame({"scope": ["符离镇", "符离镇", "芦岭镇"], "indicator": ["T02", "T03A", "T02"],
                                    "target": [4.0, float("nan"), 3.0], "rate": [1.0, float("nan"), float("nan")]})
 

@@ -139,14 +139,16 @@ def test_days_overdue_and_the_quarter_first_done(plan):
 def test_summary_counts_done_late_apart(plan):
     ev = evaluate(history(), "2020Q2", plan=plan)
     rd = report.ReportData(ev.quarter, ev.as_of, ev.completion, ev.scores, ev.reporting, ev.flags, ev.trend,
-                           ev.cells.assign(problems=""), ev.cells.iloc[:0], {}, False, ev.carried)
+                           ev.cells.assign(problems=""), ev.cells.iloc[:0], {}, False, whole=ev.whole,
+                           carried=ev.carried)
     sentences = report.key_sentences(rd, plan)
     d = ev.district()
     late = int((d["status"] == DONE_LATE).sum())
     assert late >= 1  # T01 at least (above)
     assert f"{late}项逾期完成" in sentences[1] and "按时完成或按序时推进" in sentences[1]
-    # the first sentence says the figure holds a carried value, and the reported-only sum (7,500)
-    assert "含1个单位沿用上期的累计值" in sentences[0] and "7,500万元" in sentences[0]
+    # the first sentence says the figure holds a carried value, and the reported-only sum (5000 + 2500),
+    # written as offices write amounts in a sentence (docs/outputs.md): 7500万元
+    assert "含1个单位沿用上期的累计值" in sentences[0] and "7500万元" in sentences[0]
 
 
 # ---------------------------------------------------------------- district credibility

@@ -134,6 +134,14 @@ def input_records(data_dir: Path, quarter: str, contents: bool = True) -> list[d
     return out + [file_record(p, p.relative_to(data_dir).as_posix()) for p in commentary_files(data_dir, quarter)]
 
 
+def not_read_records(data_dir: Path, quarter: str) -> list[dict]:
+    """The entries of each raw quarter folder that are not submissions (`quarterfiles`): name and reason
+    only (their bytes are never read), so that verify can lay out the same folder and the re-run's
+    ingest log lists them as the recorded run's did."""
+    return [{"path": f"raw/{q}/{item['file']}", "reason": item["reason"]}
+            for q in _raw_quarters(data_dir, quarter) for item in quarter_files(data_dir / "raw" / q)[1]]
+
+
 def commentary_files(data_dir: Path, quarter: str) -> list[Path]:
     """The office's commentary of QUARTER, the one input that is not a unit's submission."""
     path = Path(data_dir) / "commentary" / f"{quarter}.md"
@@ -357,6 +365,7 @@ def build_manifest(*, quarter: str, as_of=None, data_dir="data", reports_dir="re
             "plan": _jsonable(load_plan(ref).params),
         },
         "inputs": input_records(data_dir, quarter),
+        "not_read": not_read_records(data_dir, quarter),
         "reference": reference_records(ref),
         "environment": environment(pdf_font_faces(p for p in outputs if p.suffix.lower() == ".pdf") or None),
         "code": code_revision(),

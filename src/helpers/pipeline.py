@@ -210,13 +210,14 @@ def _run_locked(quarter: str, as_of: dt.date, data: Path, reports: Path, progres
         render.render_report(executed[-1], html, pdf, title=title)
         from .deliverables import write_deliverables  # .docx, 汇总表 .xlsx, 退回补报通知 (docs/outputs.md)
 
-        write_deliverables(html, staging, data, quarter, name, title=title)
-        seconds["render"] = time.perf_counter() - t
-        # what this run wrote: earlier quarters' ingest outputs, this quarter's processed files, the report
-        outputs = sorted(written) + sorted(p for p in (stage / quarter).glob("*") if p.is_file())
-        outputs += sorted(p for p in staging.rglob("*") if p.is_file())
-        record = manifest.build_manifest(quarter=quarter, as_of=as_of, data_dir=data, reports_dir=reports,
-                                         staging_dir=staging, parameters=params, outputs=outputs)
+        with runstate.staged_processed(data, stage):  # both read this run's processed data, still staged
+            write_deliverables(html, staging, data, quarter, name, title=title)
+            seconds["render"] = time.perf_counter() - t
+            # what this run wrote: earlier quarters' ingest outputs, this quarter's processed files, the report
+            outputs = sorted(written) + sorted(p for p in (stage / quarter).glob("*") if p.is_file())
+            outputs += sorted(p for p in staging.rglob("*") if p.is_file())
+            record = manifest.build_manifest(quarter=quarter, as_of=as_of, data_dir=data, reports_dir=reports,
+                                             staging_dir=staging, parameters=params, outputs=outputs)
         record["outputs"] = _unstaged(record["outputs"], stage, data)
         manifest.write_manifest(record, staging / "manifest.json")
         final = reports / quarter

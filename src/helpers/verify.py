@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import importlib
 import importlib.metadata
+import os
 import shutil
 import stat
 import sys
@@ -40,7 +41,7 @@ from .manifest import (
     sha256_file,
 )
 from .paths import PROJECT_ROOT, readable_name, reference_dir
-from .quarterfiles import quarter_files
+from .quarterfiles import not_a_submission, quarter_files
 
 MATCH, DIFFER, MISSING = "一致", "不一致", "缺失"
 CHANGED = "已改变"
@@ -318,12 +319,37 @@ def stage_inputs(manifest: dict, data_dir: Path, ref: Path, tmp_data: Path) -> N
             dst.parent.mkdir(parents=True, exist_ok=True)
             _copy(src, dst)
     (tmp_data / "raw").mkdir(parents=True, exist_ok=True)
+    for rec in manifest.get("not_read", []) or []:
+        _placeholder(tmp_data, rec)
     (tmp_data / "reference").mkdir(parents=True, exist_ok=True)
     for path in _visible_files(ref) if ref.is_dir() else []:
         if _regular(path) and _within(path, ref):
             dst = tmp_data / "reference" / path.relative_to(ref)
             dst.parent.mkdir(parents=True, exist_ok=True)
             _copy(path, dst)
+
+
+def _placeholder(tmp_data: Path, rec: dict) -> None:
+    """An entry the recorded run listed as not read (a lock file, a link, a sub-folder …), laid out again
+    as an empty stand-in of the same kind, so the re-run lists it with the same reason. Nothing of the
+    original is read; a record that is not raw/<quarter>/<name> is passed over."""
+    parts = str(rec.get("path", "")).split("/")
+    if (len(parts) != 3 or parts[0] != "raw" or not _quarter_folder(parts[1])
+            or parts[2] in ("", ".", "..") or "\\" in parts[2] or "\0" in parts[2]):
+        return
+    folder = tmp_data / "raw" / parts[1]
+    folder.mkdir(parents=True, exist_ok=True)
+    dst = folder / parts[2]
+    makers = (lambda p: p.write_bytes(b""), lambda p: os.symlink(os.devnull + ".missing", p),
+              lambda p: p.mkdir(), lambda p: os.mkfifo(p))
+    for make in makers:
+        try:
+            make(dst)
+        except (OSError, AttributeError):
+            continue
+        if not_a_submission(parts[2], os.lstat(dst).st_mode) == rec.get("reason"):
+            return
+        shutil.rmtree(dst) if dst.is_dir() and not dst.is_symlink() else dst.unlink()
 
 
 def _copy(src: Path, dst: Path) -> None:
