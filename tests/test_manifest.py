@@ -86,7 +86,7 @@ def _verify(project: Path, runner) -> tuple[int, str]:
 
 def test_manifest_keys_in_a_fixed_order(project):
     m = _manifest(project)
-    assert list(m) == ["schema_version", "quarter", "as_of", "parameters", "inputs", "reference",
+    assert list(m) == ["schema_version", "quarter", "as_of", "parameters", "inputs", "not_read", "reference",
                        "environment", "code", "outputs", "created_at"]
     assert m["quarter"] == "2020Q1" and m["as_of"] == "2020-03-20"
 

@@ -285,7 +285,8 @@ def test_the_workbook_holds_numbers_formats_fills_frozen_headers_and_filters(off
     import openpyxl
 
     wb = openpyxl.load_workbook(_xlsx(office))
-    assert wb.sheetnames == ["任务完成情况", "单位完成情况", "综合得分", "报送情况", "数据核查"]  # no incentives.csv
+    # the sample plan has reward rules (incentives.csv), so the estimate has its sheet too
+    assert wb.sheetnames == ["任务完成情况", "单位完成情况", "综合得分", "报送情况", "数据核查", "奖补测算"]
     for ws in wb:
         assert ws.freeze_panes == "A2" and ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
         assert all(ws.column_dimensions[c].width >= 6 for c in "ABC")

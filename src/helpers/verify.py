@@ -282,8 +282,10 @@ def check_paths(manifest: dict) -> None:
             parts = safe_relative(rec.get(name_key), where).parts
             if not isinstance(rec.get("sha256"), str):
                 raise Refused(f"{key}[{i}].sha256", rec.get("sha256"), "应为文件的 SHA-256 摘要")
-            if key == "inputs" and not (len(parts) >= 3 and parts[0] == "raw" and _quarter_folder(parts[1])):
-                raise Refused(where, rec[name_key], "输入文件应在数据目录的 raw/<季度>/ 下")
+            commentary = parts == ("commentary", f"{quarter}.md")  # the office's own judgement (docs/outputs.md)
+            if key == "inputs" and not commentary and not (
+                    len(parts) >= 3 and parts[0] == "raw" and _quarter_folder(parts[1])):
+                raise Refused(where, rec[name_key], f"输入文件应在数据目录的 raw/<季度>/ 下（或为 commentary/{quarter}.md）")
             if key == "outputs" and not (len(parts) >= 3 and (
                     (parts[:2] == ("reports", quarter)) or
                     (parts[:2] == ("data", "processed") and len(parts) >= 4 and _quarter_folder(parts[2])))):
@@ -314,7 +316,7 @@ def stage_inputs(manifest: dict, data_dir: Path, ref: Path, tmp_data: Path) -> N
     check_paths has made sure every destination is inside tmp_data."""
     for rec in manifest.get("inputs", []):
         src = data_dir / rec["path"]
-        if _regular(src) and _within(src, data_dir / "raw"):
+        if _regular(src) and (_within(src, data_dir / "raw") or _within(src, data_dir / "commentary")):
             dst = tmp_data / rec["path"]
             dst.parent.mkdir(parents=True, exist_ok=True)
             _copy(src, dst)
@@ -376,7 +378,8 @@ def audit_contents(manifest: dict, findings: Findings, tmp_data: Path, work: Pat
     bad = {c.name for c in findings.bad_inputs}
     by_quarter: dict[str, list[dict]] = {}
     for rec in manifest.get("inputs", []):
-        by_quarter.setdefault(_source_name(rec)[0], []).append(rec)
+        if rec["path"].startswith("raw/"):  # submissions; the commentary is named by its hash alone
+            by_quarter.setdefault(_source_name(rec)[0], []).append(rec)
     problems: dict[str, str] = {}
     for q, records in sorted(by_quarter.items()):
         if not any(rec["path"] in bad for rec in records):
