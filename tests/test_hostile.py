@@ -395,3 +395,20 @@ def test_a_failed_runs_folder_keeps_no_finished_looking_report(tmp_path):
     _unfinish(tmp_path)
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == ["notebooks",
                                                                                       "notebooks/03_report.ipynb"]
+
+
+def test_excel_outputs_keep_formula_text_as_text(tmp_path):
+    """What a unit typed (or named a file) reaches the office's workbooks as text, never as a live formula."""
+    import datetime as dt
+    import io
+
+    import openpyxl
+    import pandas as pd
+
+    from helpers import reminders
+
+    evil = '=HYPERLINK("http://example.invalid","点我")'
+    df = pd.DataFrame({"序号": [1], "单位": ["某乡"], "问题": [evil], "联系电话": ["@SUM(1+1)"]})
+    book = openpyxl.load_workbook(io.BytesIO(reminders.xlsx_bytes(df, "催报名单", dt.date(2020, 7, 10))))
+    cells = {c.value: c.data_type for row in book.active.iter_rows() for c in row if c.value is not None}
+    assert cells[evil] == "s" and cells["@SUM(1+1)"] == "s"  # stored as strings, not formulas ("f")

@@ -83,7 +83,7 @@ def xlsx_bytes(df: pd.DataFrame, title: str, when: dt.date) -> bytes:
     import xlsxwriter
 
     buffer = io.BytesIO()
-    wb = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    wb = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     wb.set_properties({"title": title, "created": dt.datetime.combine(when, dt.time())})
     ws = wb.add_worksheet("催报名单")
     head = wb.add_format({"bold": True, "font_size": 14})

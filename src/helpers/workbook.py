@@ -248,7 +248,8 @@ def workbook_bytes(sheet_list: list[Sheet], *, title: str, author: str, when: dt
     import xlsxwriter
 
     buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True, "nan_inf_to_errors": True})
+    book = xlsxwriter.Workbook(buf, {"in_memory": True, "nan_inf_to_errors": True, "strings_to_formulas": False,
+                                     "strings_to_urls": False})
     fixed = dt.datetime(when.year, when.month, when.day)
     book.set_properties({"title": title, "author": author, "company": author, "created": fixed})
     for s in sheet_list:
