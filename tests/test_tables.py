@@ -110,3 +110,17 @@ def test_every_column_gets_a_width_from_its_content():
     html = __import__("helpers.tables", fromlist=["html_table"]).html_table(
         __import__("pandas").DataFrame({"单位": ["符离镇"], "原因": ["x"]}))
     assert html.count("<col style=\"width:") == 2
+
+
+def test_a_figure_at_the_start_of_a_text_cell_never_wraps():
+    """One long figure among short ones (a target of 15,000 beside 1s) widens its column to fit the figure,
+    though text columns otherwise take their 90th-percentile length."""
+    from helpers.tables import column_widths
+
+    cols = {"a": "指标", "b": "目标"}
+    body = [["很长的指标名称很长的指标名称", "1"]] * 19  # the 90th percentile of 20 rows is a short one
+    short = column_widths(cols, body + [["x", "1"]], set())
+    wide = column_widths(cols, body + [["x", "15,000（含沿用上期3个单位）"]], set())
+    assert float(wide["b"].rstrip("%")) > float(short["b"].rstrip("%"))
+    # the figure's 6 characters plus padding: at least 8 of the 28 + 8 weight units
+    assert float(wide["b"].rstrip("%")) >= 100 * 8 / (28 + 2 + 8) - 0.1

@@ -128,6 +128,9 @@ def html_table(
     return "\n".join(out)
 
 
+_NUMBER_HEAD = re.compile(r"[−+-]?\d[\d,]*(?:\.\d+)?%?")
+
+
 def display_width(text: str) -> int:
     """Columns a text takes in print: a Chinese (wide) character counts 2, others 1."""
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
@@ -147,8 +150,9 @@ def column_widths(columns: Mapping[str, str], body: list[list[str]], nowrap: set
         lengths = sorted(display_width(html.unescape(_TAGS.sub("", row[i]))) for row in body) or [0]
         if col in nowrap:
             need = lengths[-1]
-        else:
-            need = min(lengths[math.ceil(0.9 * (len(lengths) - 1))], 40)
+        else:  # a text column may wrap, but never inside a figure it starts with (19,397.6（含…）)
+            heads = [len(m.group(0)) for row in body if (m := _NUMBER_HEAD.match(html.unescape(_TAGS.sub("", row[i]))))]
+            need = max(min(lengths[math.ceil(0.9 * (len(lengths) - 1))], 40), max(heads, default=0))
         head = max(display_width(part) for part in re.split(r"[（(/\s]", str(header)) if part) if str(header) else 0
         weights[col] = max(need, head, 4) + 2  # + cell padding
     taken = sum(float(w.rstrip("%")) for w in given.values() if w.endswith("%"))
