@@ -128,6 +128,7 @@ def html_table(
     return "\n".join(out)
 
 
+LINE_UNITS = 100  # display units (a Chinese character is 2) across a full-width table at the report's size
 _NUMBER_HEAD = re.compile(r"[−+-]?\d[\d,]*(?:\.\d+)?%?")
 
 
@@ -144,22 +145,32 @@ def column_widths(columns: Mapping[str, str], body: list[list[str]], nowrap: set
     status), the 90th-percentile length of a text column, at least its header's longest word."""
     given = dict(given or {})
     weights: dict[str, float] = {}
+    unbroken: dict[str, int] = {}  # the longest run a column must keep on one line
     for i, (col, header) in enumerate(columns.items()):
         if col in given:
             continue
         lengths = sorted(display_width(html.unescape(_TAGS.sub("", row[i]))) for row in body) or [0]
         if col in nowrap:
-            need = lengths[-1]
+            need = unbroken[col] = lengths[-1]
         else:  # a text column may wrap, but never inside a figure it starts with (19,397.6（含…）)
             heads = [len(m.group(0)) for row in body if (m := _NUMBER_HEAD.match(html.unescape(_TAGS.sub("", row[i]))))]
-            need = max(min(lengths[math.ceil(0.9 * (len(lengths) - 1))], 40), max(heads, default=0))
+            unbroken[col] = max(heads, default=0)
+            need = max(min(lengths[math.ceil(0.9 * (len(lengths) - 1))], 40), unbroken[col])
         head = max(display_width(part) for part in re.split(r"[（(/\s]", str(header)) if part) if str(header) else 0
         weights[col] = max(need, head, 4) + 2  # + cell padding
     taken = sum(float(w.rstrip("%")) for w in given.values() if w.endswith("%"))
     share = max(100.0 - taken, 10.0)
     total = sum(weights.values()) or 1
-    out = {c: given.get(c) or f"{share * weights[c] / total:.1f}%" for c in columns}
-    return out
+    pct = {c: share * w / total for c, w in weights.items()}
+    # a column that must not wrap gets room for its longest value first (a full-width table holds about
+    # LINE_UNITS display units of table text); the columns that may wrap give up the difference
+    floors = {c: min(unbroken[c] + 3, share) * 100 / LINE_UNITS for c in pct if unbroken.get(c)}
+    short = {c: f - pct[c] for c, f in floors.items() if f > pct[c]}
+    free = sum(v for c, v in pct.items() if c not in short)
+    if short and free > sum(short.values()) * 2:
+        scale = (free - sum(short.values())) / free
+        pct = {c: floors[c] if c in short else v * scale for c, v in pct.items()}
+    return {c: given.get(c) or f"{pct[c]:.1f}%" for c in columns}
 
 
 def _default_format(col: object, series: pd.Series) -> Format | None:
