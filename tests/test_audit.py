@@ -336,3 +336,32 @@ def test_cards_beside_an_unreadable_manifest_say_so(project):
     with pytest.raises(ValueError, match="评估卡已写出，但无法记入清单"):
         mf.record_scorecards(QUARTER, data_dir=project / "data", reports_dir=project / "reports", units=None,
                              as_of=None)
+
+
+def test_cards_record_only_what_this_quarter_s_rerun_makes(tmp_path):
+    """An earlier quarter's own evaluation files (left by its own run) are not outputs of this quarter's
+    cards: verify's re-run of this quarter never makes them."""
+    raw = tmp_path / "data" / "raw"
+    for q in ("2019Q4", "2020Q1"):
+        (raw / q).mkdir(parents=True)
+        shutil.copy2(PROJECT_ROOT / "data" / "raw" / q / f"符离镇_{q}.xlsx", raw / q / f"符离镇_{q}.xlsx")
+    light_run("2020Q1", data_dir=tmp_path / "data", reports_dir=tmp_path / "reports")
+    stale = tmp_path / "data" / "processed" / "2019Q4" / "completion.csv"  # as 2019Q4's own run left it
+    stale.write_text("quarter\n2019Q4\n", encoding="utf-8")
+    mine = tmp_path / "data" / "processed" / "2020Q1" / "completion.csv"  # this quarter's, read by the cards
+    mine.write_text("quarter\n2020Q1\n", encoding="utf-8")
+    path = mf.record_scorecards("2020Q1", data_dir=tmp_path / "data", reports_dir=tmp_path / "reports",
+                                units=None, as_of=None)
+    outputs = {r["path"] for r in json.loads(path.read_text(encoding="utf-8"))["outputs"]}
+    assert "data/processed/2020Q1/completion.csv" in outputs
+    assert "data/processed/2019Q4/completion.csv" not in outputs
+    assert "data/processed/2019Q4/submissions.csv" in outputs  # the run re-read 2019Q4: its output
+
+
+def test_data_beside_the_code_does_not_make_a_run_dirty():
+    for path in ("data/.yqeval.lock", "鹤原/.yqeval.lock", "鹤原/raw/2022Q2/石桥镇.xlsx",
+                 "鹤原/processed/2022Q2/completion.csv", "鹤原/reference/plan.yaml",
+                 "data/processed/.2019Q4.staging-1-x/a.csv"):
+        assert mf._run_data(path), path
+    for path in ("src/helpers/report.py", "notebooks/03_report.ipynb", "README.md"):
+        assert not mf._run_data(path), path

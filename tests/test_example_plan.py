@@ -130,3 +130,18 @@ def test_a_share_is_flagged_only_when_it_exceeds_the_total(run):
     assert details and details[0].startswith("部门报其中21000") and actual == towns
     details, actual = mismatch("separate")  # its own count: added, never compared
     assert details == [] and actual == towns + 21000
+
+
+def test_the_summary_workbook_speaks_the_county_s_words(run):
+    """The 汇总表 of a county plan: its task sheet holds the 全县 rows under 全县完成; 全县 is no unit."""
+    import openpyxl
+
+    xlsx = next(run["result"].pdf.parent.glob("*汇总表_2021Q3.xlsx"))
+    wb = openpyxl.load_workbook(xlsx)
+    tasks = wb["任务完成情况"]
+    head = [c.value for c in tasks[1]]
+    assert "全县完成" in head and "全区完成" not in head
+    plan = load_plan(run["ref"])
+    assert tasks.max_row - 1 == len(plan.indicators)  # one row per indicator of the plan
+    units = wb["单位完成情况"]
+    assert "全县" not in {row[0].value for row in units.iter_rows(min_row=2)}

@@ -178,3 +178,19 @@ def test_reference_option_reaches_every_step_and_is_not_left_behind(ref_copy, tm
     assert code == 2 and "units.csv" in err
     import os
     assert "YQEVAL_REFERENCE" not in os.environ
+
+
+def test_one_unit_s_qualitative_task_without_a_target_is_to_be_done(ref_copy):
+    """A qualitative or milestone task of a single unit needs no written target: it is done or not."""
+    import csv
+
+    path = ref_copy / "indicators.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8-sig")))
+    single = next(r for r in rows if r["kind"] == "qualitative" and "、" not in r["reporters"]
+                  and not r["reporters"].startswith("各"))
+    single["district_target"] = ""
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    assert load_plan(ref_copy).indicators[single["code"].upper()].district_target == 1.0

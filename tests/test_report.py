@@ -154,3 +154,19 @@ def test_incentive_estimate_section_in_the_pdf(pdf_text):
     assert "测算值是上限，不是资金安排决定" in section
     assert re.search(r"电商培训合格者补贴.*?T09B：620人.*?1200元/人（定额）74\.4万元", section)
     assert "跨境电商出口奖励" in section and "J06：未报" in section
+
+
+def test_tied_scores_are_said_tied_and_no_unit_is_both_lowest_and_highest():
+    import types
+
+    import pandas as pd
+
+    from helpers import report
+
+    rd = types.SimpleNamespace(reporting=pd.DataFrame({"unit": ["甲镇"], "status": ["未报送"]}))
+    sc = pd.DataFrame({"scope": ["甲镇", "乙乡", "丙乡", "丁镇", "戊镇", "己镇", "庚镇"],
+                       "score": [0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.5]})
+    text = report._ends_sentence(rd, sc)
+    assert text == "乡镇综合得分最低的是甲镇（未报送）、庚镇，5个单位并列最高（100.0%）。"
+    sc["score"] = 1.0
+    assert report._ends_sentence(rd, sc) == "乡镇综合得分均为100.0%。"

@@ -114,7 +114,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_reminders(args: argparse.Namespace) -> int:
     from .reminders import run_reminders
 
-    run_reminders(quarters.validate(args.quarter), as_of=args.as_of, data_dir=args.data, out_dir=args.out)
+    out = args.out or str(Path(args.reports) / "reminders")  # beside the quarter's reports (--reports)
+    run_reminders(quarters.validate(args.quarter), as_of=args.as_of, data_dir=args.data, out_dir=out)
     return 0
 
 
@@ -233,7 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("quarter")
     p.add_argument("--as-of", type=_date_arg, default=None, help="催报日期（默认报送截止日 = 季末 + 迟报天数）")
     p.add_argument("--data", default="data")
-    p.add_argument("--out", default="reports/reminders", help="催报名单输出目录（默认 reports/reminders）")
+    p.add_argument("--reports", default="reports", help="报告目录（催报名单写在其下的 reminders/）")
+    p.add_argument("--out", default=None, help="催报名单输出目录（默认 <报告目录>/reminders）")
     p.set_defaults(func=cmd_reminders)
 
     p = sub.add_parser("commentary", help="按评估结果起草本季度的评估意见 data/commentary/QUARTER.md（不覆盖已有文件）")

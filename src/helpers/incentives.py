@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .reference import DISTRICT, Plan, ReferenceDataError, _expand, _read_csv, nfkc
+from .reference import Plan, ReferenceDataError, _expand, _read_csv, nfkc
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -221,9 +221,9 @@ def estimate(history: dict, quarter: str, plan: Plan) -> list[dict]:
             notes = [f"不含未报单位{missing}个"] if missing else []
             notes += [f"{CARRIED}{carried}个单位"] if carried else []
             notes += [ESTIMATED] if approx else []
-            rows.append(_row(quarter, DISTRICT, rule, sum(reported), "；".join(notes)))
+            rows.append(_row(quarter, plan.district, rule, sum(reported), "；".join(notes)))
         else:
-            rows.append(_row(quarter, DISTRICT, rule, None, NOT_REPORTED))
+            rows.append(_row(quarter, plan.district, rule, None, NOT_REPORTED))
         rows += unit_rows
     return rows
 
@@ -308,7 +308,7 @@ def basis_matrix(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     codes), the cumulative number the unit reported; 未报 where it reported none, * where carried."""
     import pandas as pd
 
-    units = frame[frame["scope"] != DISTRICT]
+    units = frame[frame["scope"] != plan.district]
     order = {u: i for i, u in enumerate(plan.registry.units)}
     names = sorted(set(units["scope"]), key=lambda u: order.get(u, len(order)))
     columns = {}
@@ -340,7 +340,7 @@ def report_table(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     and a total row over the rules that could be estimated."""
     import pandas as pd
 
-    d = frame[frame["scope"] == DISTRICT].set_index("rule")
+    d = frame[frame["scope"] == plan.district].set_index("rule")
     rows = []
     for rule in plan.incentives:
         if rule.rule not in d.index:
@@ -369,13 +369,13 @@ def basis_legend(plan: Plan) -> str:
 def funds_used(rd_completion: pd.DataFrame, plan: Plan) -> dict[str, float]:
     """The district figure of each funds indicator the rules name (NaN when not reported)."""
     codes = sorted({r.funds for r in plan.incentives if r.funds})
-    d = rd_completion[rd_completion["scope"] == DISTRICT].set_index("indicator")["actual"]
+    d = rd_completion[rd_completion["scope"] == plan.district].set_index("indicator")["actual"]
     return {c: float(d.get(c, float("nan"))) for c in codes}
 
 
 def sentences(frame: pd.DataFrame, plan: Plan, as_of: dt.date, funds: dict[str, float]) -> list[str]:
     """What the section says before its table: what the figures are, the total, the funds used, what is new."""
-    d = frame[frame["scope"] == DISTRICT]
+    d = frame[frame["scope"] == plan.district]
     known = d[d["estimate_wan"].notna()]
     total, new = float(known["estimate_wan"].sum()), float(known["new_wan"].sum())
     out = [f"本节按方案正文规定的奖补标准，用截至{as_of.year}年{as_of.month}月{as_of.day}日各单位报送的累计数测算"

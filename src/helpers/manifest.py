@@ -302,14 +302,23 @@ def _git(*args: str) -> str | None:
     return done.stdout if done.returncode == 0 else None
 
 
+def _run_data(path: str) -> bool:
+    """A file a run or an analyst keeps beside the code, not code: a data folder's lock, processed
+    results, staging folders, or a plan folder kept inside the project (docs/audit.md)."""
+    parts = path.strip('"').split("/")
+    return (parts[-1] == ".yqeval.lock" or any(p.startswith(".") and ".staging" in p for p in parts)
+            or any(p in ("raw", "processed", "reference", "commentary") for p in parts[:-1]))
+
+
 def code_revision() -> dict | None:
     """The git commit of the project and the files that differ from it, or None outside a checkout."""
     commit = _git("rev-parse", "HEAD")
     if commit is None:
         return None
     excludes = [f":(exclude){p}" for p in NOT_CODE]
-    status = _git("status", "--porcelain", "--untracked-files=all", "--", ".", *excludes) or ""
-    changed = sorted(line[3:] for line in status.splitlines() if line.strip())
+    status = _git("-c", "core.quotepath=false", "status", "--porcelain", "--untracked-files=all", "--", ".",
+                  *excludes) or ""
+    changed = sorted(line[3:] for line in status.splitlines() if line.strip() and not _run_data(line[3:]))
     return {"commit": commit.strip(), "dirty": bool(changed), "changed_files": changed}
 
 
@@ -413,8 +422,11 @@ def record_scorecards(quarter: str, *, data_dir, reports_dir, units, as_of, writ
         except (OSError, ValueError, AttributeError) as exc:
             raise ValueError(f"评估卡已写出，但无法记入清单 {path}：{exc}") from None
         outputs = [r for r in record.get("outputs", []) if not r["path"].startswith(units_prefix(quarter))]
-        # processed files the run did not write: the cards' own ingest or evaluation wrote them
+        # the cards read the run's processed files; an earlier quarter's evaluation files (left by that
+        # quarter's own run) are neither read by this quarter's re-run nor outputs of it
         known = {r["path"] for r in outputs}
+        processed = [p for p in processed if p.parent.name == quarter
+                     or output_name(p, **roots) in known]
         outputs += [r for r in output_records(processed, **roots) if r["path"] not in known]
     else:  # no run of this quarter: the processed files the cards needed are this batch's outputs too
         record = build_manifest(quarter=quarter, as_of=as_of, data_dir=data_dir, reports_dir=reports_dir,

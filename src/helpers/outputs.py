@@ -110,5 +110,5 @@ def read_csv(path: str | Path, numeric: list[str] | tuple[str, ...] = (), **kwar
             df[col] = df[col].map(unneutralise)
     for col in numeric:
         if col in df:
-            df[col] = pd.to_numeric(df[col].replace("", float("nan")), errors="coerce")
+            df[col] = pd.to_numeric(df[col].where(df[col] != "", None), errors="coerce")
     return df

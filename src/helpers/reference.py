@@ -438,9 +438,12 @@ def load_indicators(ref: Path, registry: Registry, tasks: dict[int, Task]) -> di
         reporters = _expand(registry, row["reporters"], where)
         if not reporters:
             raise ReferenceDataError(f"{where}：指标 {code} 没有填报单位")
+        target = _target(row["district_target"], where)
+        if target is None and row["kind"] in ("milestone", "qualitative") and len(reporters) == 1:
+            target = 1.0  # one unit's milestone or qualitative task: its target is to be done (docs/indicators.md)
         raw[code] = dict(
             code=code, task=task, name=row["name"], unit=row["unit"], kind=row["kind"],
-            district_target=_target(row["district_target"], where),
+            district_target=target,
             deadline=_date(row["deadline"], where), reporters=reporters,
             reporters_text=row["reporters"], numerator=row["numerator"],
             denominator=row["denominator"], note=row["note"], unit_targets={}, ratio_of=ratio_of, bureau=bureau,

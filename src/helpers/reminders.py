@@ -20,7 +20,7 @@ import pandas as pd
 from . import completion as C
 from . import quarters
 from .outputs import write_bytes
-from .paths import processed_dir, reference_dir
+from .paths import PROJECT_ROOT, processed_dir, reference_dir
 from .reference import Plan, load_plan
 
 CONTACT_COLUMNS = ("联系人", "联系电话")
@@ -155,7 +155,8 @@ def run_actions(data_dir: str | Path, quarter: str) -> str:
         if len(owe):
             lines.append(f"  仍未收到可采用文件的单位 {len(owe)} 个："
                          + "、".join(f"{u}（{s}）" for u, s in zip(owe["unit"], owe["status"], strict=True)))
-            lines.append(f"  催报名单：yqeval reminders {quarter}")
+            where = "" if Path(data_dir).resolve() == (PROJECT_ROOT / "data").resolve() else f" --data {data_dir}"
+            lines.append(f"  催报名单：yqeval reminders {quarter}{where}")
         else:
             lines.append("  所有应报单位均已报送")
     if carried_path.exists():

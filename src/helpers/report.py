@@ -206,6 +206,28 @@ def reporting_summary(rd: ReportData) -> dict:
             "late_units": rep[rep["late"]]["unit"].tolist()}
 
 
+def _ends_sentence(rd: ReportData, sc: pd.DataFrame) -> str:
+    """The lowest and the highest townships by score; units tied with others are said to be tied, and a
+    unit is never named both lowest and highest."""
+    status = rd.reporting.set_index("unit")["status"].to_dict()
+    sc = sc.sort_values(["score", "scope"], ascending=[True, True])
+
+    def named(units) -> str:
+        return "、".join(u + (f"（{status[u]}）" if status.get(u) in NOT_RECEIVED else "") for u in units)
+
+    top, bottom = sc["score"].max(), sc["score"].min()
+    if top == bottom:
+        return f"乡镇综合得分均为{top:.1%}。"
+    best = sc[sc["score"] == top]["scope"].tolist()
+    high = (f"{len(best)}个单位并列最高（{top:.1%}）" if len(best) > 3 else f"最高的是{named(best)}")
+    worst = sc[sc["score"] == bottom]["scope"].tolist()
+    if len(worst) > 3:
+        low = f"{len(worst)}个单位并列最低（{bottom:.1%}），包括{named(worst[:3])}等"
+    else:
+        low = f"最低的是{named(sc[sc['score'] < top]['scope'].head(3))}"
+    return f"乡镇综合得分{low}，{high}。"
+
+
 def key_sentences(rd: ReportData, plan: Plan) -> list[str]:
     """Three to five sentences a leader reads first, generated from the data."""
     d = district(rd).set_index("indicator")
@@ -237,10 +259,7 @@ def key_sentences(rd: ReportData, plan: Plan) -> list[str]:
             out.append(f"差距最大的是{names}。")
     sc = rd.scores[rd.scores["peer_group"] == "乡镇"].sort_values(["score", "scope"], ascending=[True, True])
     if len(sc) >= 3:
-        status = rd.reporting.set_index("unit")["status"].to_dict()
-        lowest = [u + (f"（{status[u]}）" if status.get(u) in NOT_RECEIVED else "") for u in sc["scope"].head(3)]
-        out.append(f"乡镇综合得分最低的是{'、'.join(lowest)}，"
-                   f"最高的是{'、'.join(sc.sort_values(['score', 'scope'], ascending=[False, True])['scope'].head(3))}。")
+        out.append(_ends_sentence(rd, sc))
     rs = reporting_summary(rd)
     text = f"本季度应报送{rs['owed']}个单位，实际报送{rs['received']}个"
     if rs["missing"]:
@@ -448,7 +467,7 @@ def method_text(plan: Plan) -> list[str]:
         "仅在计算单位综合得分时按 100% 封顶。",
         f"序时进度 = （评估日期 − 方案印发日期 {p['plan_start']}）÷（时限 − 方案印发日期），按{rule}计算，"
         f"限定在 0～100% 之间。",
-        f"低于序时进度不超过 {p['severe_lag_points']:.0%} 个百分点为“滞后”，超过为“严重滞后”；时限已过仍未完成为"
+        f"低于序时进度不超过 {p['severe_lag_points'] * 100:g} 个百分点为“滞后”，超过为“严重滞后”；时限已过仍未完成为"
         f"“逾期未完成”，力争目标时限已过未达成为“未达成(力争)”。",
         "定性指标仅在状态为“已完成”且提供佐证材料时计为完成；未提供佐证的“已完成”按“推进中”计，并提示“缺少佐证”。",
         f"{plan.district}数为已报送单位之和，未报送单位不计为零，而在备注中注明“不含未报送单位”；单位综合得分中未报送或"

@@ -240,7 +240,7 @@ def instruction_lines(plan: Plan, form: Form) -> list[tuple[str, str]]:
         ("报告期", f"{form.quarter}（{quarter_label(form.quarter)}）"),
         ("报送时限", f"季末后{days}日内，即 {deadline.isoformat()} 前报送{words.receiver}；逾期按迟报统计。"),
         ("文件命名", f"“单位名称_{form.quarter}.xlsx”，请勿改动表头和“指标代码”。"),
-        ("“填报单位”“报告期”", "已预填，请勿修改；“填报日期”请在冒号后填写，如 填报日期：2020-01-08。"),
+        ("“填报单位”“报告期”", f"已预填，请勿修改；“填报日期”请在冒号后填写，如 填报日期：{deadline - dt.timedelta(days=min(2, days))}。"),
         ("“指标代码”“指标名称”“计量单位”“目标值”", "已锁定，按指标目录预填，不需填写。"),
         ("“累计完成值”", f"自{words.issued_text}方案印发以来的累计数，只填数字（如 1234.5），"
                       f"{money_text}；没有发生填 0，不要空着。"),

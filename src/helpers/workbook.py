@@ -20,7 +20,7 @@ import pandas as pd
 from .charts import LIGHTS
 from .outputs import read_csv, write_bytes
 from .paths import processed_dir
-from .reference import DISTRICT, Plan
+from .reference import Plan
 
 # Pale fills of the lights (Excel's own good / neutral / bad tints), dark text stays readable on them.
 FILLS = {"绿": "#C6EFCE", "黄": "#FFEB9C", "红": "#FFC7CE", "灰": "#EDEDED"}
@@ -121,8 +121,9 @@ def _num(x):
 
 
 def task_sheet(rd, plan: Plan) -> Sheet:
-    d = rd.completion[rd.completion["scope"] == DISTRICT].set_index("indicator")
-    header = ["序号", "指标编号", "指标", "计量单位", "目标", "全区完成", "完成率", "序时进度", "状态", "时限",
+    d = rd.completion[rd.completion["scope"] == plan.district].set_index("indicator")
+    done = f"{plan.district}完成"
+    header = ["序号", "指标编号", "指标", "计量单位", "目标", done, "完成率", "序时进度", "状态", "时限",
               "牵头单位", "备注"]
     rows, cell_formats = [], {}
     for code, ind in plan.indicators.items():
@@ -137,10 +138,10 @@ def task_sheet(rd, plan: Plan) -> Sheet:
                                     if _num(r["actual"]) is not None else None, "—")
         elif ind.kind in ("milestone", "qualitative"):
             target, actual, unit = _num(r["target"]), _num(r["actual"]), "个单位"
-            cell_formats[(i, "目标")] = cell_formats[(i, "全区完成")] = COUNT_FORMAT
+            cell_formats[(i, "目标")] = cell_formats[(i, done)] = COUNT_FORMAT
         else:
             target, actual = _num(r["target"]), _num(r["actual"])
-            cell_formats[(i, "目标")] = cell_formats[(i, "全区完成")] = value_format(ind.kind, ind.unit)
+            cell_formats[(i, "目标")] = cell_formats[(i, done)] = value_format(ind.kind, ind.unit)
             unit = "%" if ind.kind == "ratio" else unit
         rows.append([ind.task, code, ind.name, unit, target, actual, _num(r["rate"]), _num(r["expected"]),
                      r["status"] or "不考核", ind.deadline.isoformat(), plan.tasks[ind.task].lead, r["flags"]])
@@ -150,7 +151,7 @@ def task_sheet(rd, plan: Plan) -> Sheet:
 
 def unit_sheet(rd, plan: Plan) -> Sheet:
     units = plan.registry.units
-    c = rd.completion[rd.completion["scope"] != DISTRICT]
+    c = rd.completion[rd.completion["scope"] != plan.district]
     order = {u: i for i, u in enumerate(units)}
     codes = {code: i for i, code in enumerate(plan.indicators)}
     c = c.assign(_u=c["scope"].map(lambda u: order.get(u, len(order))),
@@ -212,11 +213,21 @@ def _indicator(plan: Plan, code: str) -> str | None:
     return f"{code} {ind.name}" if ind else code
 
 
+INCENTIVE_HEADERS = {  # incentives.csv's columns as the 汇总表 names them
+    "quarter": "报告期", "as_of": "评估日期", "scope": "范围", "rule": "条款", "basis_indicator": "测算依据指标",
+    "basis_value": "依据数", "amount_per_item": "每项金额", "rate": "比例", "currency": "金额单位",
+    "ceiling": "定额或上限", "estimate_wan": "测算上限（万元）", "new_wan": "本季度新增（万元）", "note": "备注",
+}
+
+
 def incentives_sheet(path: Path) -> Sheet | None:
     """奖补测算 from the incentives calculation, numbers as numbers (万元 one decimal, rates %)."""
     if not path.is_file():
         return None
     df = read_csv(path)
+    if "ceiling" in df:  # the office reads 上限 / 定额, not true / false (docs/incentives.md)
+        df["ceiling"] = df["ceiling"].map(lambda v: {"true": "上限", "false": "定额"}.get(str(v).strip().lower(), v))
+    df = df.rename(columns=INCENTIVE_HEADERS)
     header = [str(c) for c in df.columns]
     formats = {}
     numeric = {}
