@@ -3,7 +3,7 @@
 A run records, per raw file, what ingest made of it: the unit and sheet, every accepted row (row number,
 indicator, value and the text the unit typed) and every rejected row. `yqeval verify` reads a file whose
 bytes changed again with the same ingest and compares the two, so an auditor reads "内容未变（仅文件字节
-不同）" for a file that was only re-saved, and "符离镇 T01 累计完成值：记录 12000 → 现在 13000" for a forged
+不同）" for a file that was only re-saved, and "甲镇 T01 累计完成值：记录 12000 → 现在 13000" for a forged
 number, with the file, sheet and row.
 
 The record lives in the manifest (inputs[].content), not only in data/processed: processed files are

@@ -279,7 +279,7 @@ def _os_reason(exc: OSError) -> str:
 
 
 def _unit_named_by(name: str, plan: Plan) -> str:
-    """The registered unit a file's name gives ('符离镇_2019Q4.xlsx', '符离镇进展表.xlsx'), or ''."""
+    """The registered unit a file's name gives ('甲镇_2019Q4.xlsx', '甲镇进展表.xlsx'), or ''."""
     registry = plan.registry
     from_name, _ = filename_parts(name)
     unit = registry.resolve(from_name) if from_name else None
@@ -581,7 +581,7 @@ def is_total(row: Row, columns: dict[str, int]) -> bool:
 
 
 def meta_cells(row: Row) -> list[tuple[str, object]]:
-    """(field, value) pairs of "key：value" cells: '填报单位：符离镇  报告期：2019年第四季度' in one cell,
+    """(field, value) pairs of "key：value" cells: '填报单位：甲镇  报告期：2019年第四季度' in one cell,
     or '填报单位：' / '填报单位' followed by the value in the next non-empty cell."""
     pairs: list[tuple[str, object]] = []
     cells = [c for c in row if not V.is_blank(c)]
@@ -642,7 +642,7 @@ def _disagree(what: str, found: dict) -> FileRejected:
 
 
 def filename_parts(name: str) -> tuple[str | None, str | None]:
-    """'符离镇_2019Q4.xlsx' → ('符离镇', '2019Q4'); the unit is the part before the first '_'."""
+    """'甲镇_2019Q4.xlsx' → ('甲镇', '2019Q4'); the unit is the part before the first '_'."""
     stem = Path(name).stem
     unit = stem.split("_")[0].strip() if stem.strip() else None
     return unit or None, find_quarter(stem)
@@ -654,13 +654,13 @@ _STAMP_RE = re.compile(r"[（(【\[]\s*(?:盖章|公章|签章|章)\s*[）)】\]
 def resolve_unit(sources: list[tuple[str, object]], plan: Plan, name: str) -> str:
     registry = plan.registry
     sources = [(source, _STAMP_RE.sub("", raw).strip() if isinstance(raw, str) else raw)
-               for source, raw in sources]  # 符离镇（盖章）: the stamp goes there, not part of the name
+               for source, raw in sources]  # 甲镇（盖章）: the stamp goes there, not part of the name
     for source, raw in sources:
         if registry.resolve(V.cell_text(raw)) is None:
             raise UnknownUnit(V.cell_text(raw), _unknown_unit(V.cell_text(raw), source, plan), plan)
     from_name, _ = filename_parts(name)
     if from_name and registry.resolve(from_name) is None:
-        from_name = registry.find_in(Path(name).stem) or from_name  # 符离镇进展填报表（四季度）.xlsx
+        from_name = registry.find_in(Path(name).stem) or from_name  # 甲镇进展填报表（四季度）.xlsx
     if from_name and registry.resolve(from_name) is not None:
         sources = [*sources, ("文件名", from_name)]
     elif not sources:

@@ -5,7 +5,7 @@ parameters, packages and code revision, and what it wrote (each output with its 
 auditor can re-run the quarter and check that the same inputs give the same bytes.
 
 Paths in a manifest are written so they still mean something after the run:
-- inputs: relative to the data folder ("raw/2019Q4/符离镇.xlsx");
+- inputs: relative to the data folder ("raw/2019Q4/甲镇.xlsx");
 - outputs: relative to the project-equivalent roots ("data/processed/2019Q4/completion.csv",
   "reports/2019Q4/评估报告.pdf"), whatever folders the run actually used;
 - parameters.data_dir: relative to the project root when inside it, absolute otherwise.

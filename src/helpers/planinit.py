@@ -201,7 +201,7 @@ _SUFFIXES = ("街道办事处", "人民政府", "街道", "镇", "乡")
 
 
 def split_units(expr: str) -> list[str]:
-    """'各乡镇人民政府，三八、汴河街道办事处，区商务局' → ['各乡镇人民政府', '三八街道办事处', '汴河街道办事处', '区商务局']."""
+    """'各乡镇人民政府，三八、汴河街道办事处，区某局' → ['各乡镇人民政府', '三八街道办事处', '汴河街道办事处', '区某局']."""
     items = [nfkc(i) for i in LIST_SEPARATORS.split(expr or "") if nfkc(i)]
     items = [i[:-1] if i.endswith("等") and len(i) > 1 else i for i in items]
     out = []

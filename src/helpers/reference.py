@@ -49,7 +49,7 @@ def name_key(name: str, prefixes: tuple[str, ...] = (), level: str = "区") -> s
 
     With the plan's prefixes (its province, city and jurisdiction, plan.yaml strip_prefixes):
     某区交通运输局 / 区交通运输局 / 交通运输局 → 交通运输局; 三八街道办事处 / 三八街道 / 三八 → 三八;
-    符离镇人民政府 → 符离镇. A leading level word (区 or 县) is dropped. Never strips 乡 or 镇.
+    甲镇人民政府 → 甲镇. A leading level word (区 or 县) is dropped. Never strips 乡 or 镇.
     """
     key = nfkc(name)
     changed = True
@@ -142,7 +142,7 @@ class Registry:
         return winners.pop() if len(winners) == 1 else None
 
     def expand(self, expr: str) -> list[str]:
-        """Unit names of a list as the plan writes it: '各乡镇人民政府、三八、汴河街道办事处、区商务局'.
+        """Unit names of a list as the plan writes it: '各乡镇人民政府、三八、汴河街道办事处、区某局'.
 
         Groups expand to their members; a trailing 等 is dropped; unknown items raise KeyError.
         """

@@ -1,7 +1,7 @@
 """Per-unit scorecards (单位评估卡): one or two A4 pages about one reporting unit.
 
     yqeval scorecards 2019Q4                     # every reporting unit
-    yqeval scorecards 2019Q4 --units 符离集镇 区交通局   # aliases resolve through the registry
+    yqeval scorecards 2019Q4 --units 甲集镇 区交通局   # aliases resolve through the registry
 
 The quarter's data is read once (`load_context`); each card is a pure function of that context
 (`card_html`), so the batch costs one Python process, not one kernel per unit. notebooks/04_scorecard
