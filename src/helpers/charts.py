@@ -36,7 +36,7 @@ PRINT_DPI = 200
 LIGHT_COLORS: dict[str, str] = {"绿": "#2ca25f", "黄": "#f2b134", "红": "#a50f15", "灰": "#969696"}
 LIGHT_NAMES: dict[str, str] = {"绿": "绿灯", "黄": "黄灯", "红": "红灯", "灰": "灰灯"}
 
-# Status words of evaluation.md in report order, with their light.
+# Status words of docs/evaluation.md in report order, with their light.
 LIGHTS: dict[str, str] = {
     "已完成": "绿",
     "逾期完成": "绿",

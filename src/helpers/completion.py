@@ -1,4 +1,4 @@
-"""Completion, pace (序时进度) and status against the plan (evaluation.md).
+"""Completion, pace (序时进度) and status against the plan (docs/evaluation.md).
 
 Pure functions: processed submissions and rejects in, data frames out. I/O lives at the edges
 (`load_history`, `evaluate_quarter`). Rates and 序时进度 are fractions (0.5 = 50%).
@@ -23,7 +23,7 @@ from .outputs import read_csv, write_csv
 from .paths import processed_dir, reference_dir
 from .reference import DISTRICT, Indicator, Plan, load_plan
 
-# status words, exactly as evaluation.md writes them, and their lights
+# status words, exactly as docs/evaluation.md writes them, and their lights
 DONE, DONE_LATE, ON_PACE = "已完成", "逾期完成", "序时推进"
 BEHIND, FAR_BEHIND, OVERDUE = "滞后", "严重滞后", "逾期未完成"
 STRIVE_MISSED, MISSING, CONFLICT = "未达成(力争)", "未报送", "数据冲突"
@@ -77,7 +77,7 @@ def pace(as_of: dt.date, deadline: dt.date, start: dt.date, rule: str = "days") 
 
 def status_for(rate: float | None, expected: float, deadline_passed: bool, *, reached_late: bool = False,
                strive: bool = False, state: str = "ok", severe: float = 0.30) -> str:
-    """The status table of evaluation.md for one indicator of one unit (or the district)."""
+    """The status table of docs/evaluation.md for one indicator of one unit (or the district)."""
     if state == "conflict":
         return CONFLICT
     if state == "missing" or rate is None or (isinstance(rate, float) and np.isnan(rate)):
@@ -198,7 +198,7 @@ def _local_words(plan: Plan) -> str:
 
 
 def district_figures(c: pd.DataFrame, plan: Plan) -> pd.DataFrame:
-    """District actual, target and rate of every indicator (evaluation.md, Completion)."""
+    """District actual, target and rate of every indicator (docs/evaluation.md, Completion)."""
     rows = []
     # one grouping, not a filter of the whole frame per indicator (it runs twice a quarter with carrying)
     groups = dict(tuple(c.groupby("indicator", sort=False)))
@@ -353,7 +353,7 @@ def _first_reached(history: list[QuarterRates], key_cols: list[str], frame: str)
 
 
 def credibility_flags(history: list[QuarterRates], plan: Plan) -> pd.DataFrame:
-    """Checks that flag, never change, a value (evaluation.md, Reporting and credibility)."""
+    """Checks that flag, never change, a value (docs/evaluation.md, Reporting and credibility)."""
     current = history[-1]
     c = current.cells
     rows = []
@@ -719,7 +719,7 @@ def unit_scores(completion: pd.DataFrame, cells_df: pd.DataFrame, plan: Plan, qu
 
 
 def reporting_table(data: QuarterData, plan: Plan, quarter: str, compiled: dt.date | None = None) -> pd.DataFrame:
-    """Who owed a file, who sent one, when, and whether it was late (evaluation.md).
+    """Who owed a file, who sent one, when, and whether it was late (docs/evaluation.md).
 
     Judged on the compiling date (default the reporting deadline): before the deadline a unit with
     nothing yet is 待报送, from it on 未报送. A file naming no known unit whose one close match is a

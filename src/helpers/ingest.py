@@ -1,6 +1,6 @@
 """Ingest: the quarter's submission files as received → submissions.csv, rejects.csv, ingest_log.json.
 
-The rules are in ../shared/spec/submissions.md. In short: find the table, learn who and when the file
+The rules are in docs/submissions.md. In short: find the table, learn who and when the file
 is from, turn every row into exactly one of accepted / rejected / skipped, then settle duplicates
 across all files (equal → one, different → 数据冲突 for all of them; never a winner by order).
 
@@ -55,7 +55,7 @@ SKIP_EMPTY = "未填写"
 SKIP_DUPLICATE = "重复（已合并）"
 SKIP_FILE = "文件被拒收"
 
-# canonical header → field, and the other spellings accepted (submissions.md)
+# canonical header → field, and the other spellings accepted (docs/submissions.md)
 HEADERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "指标代码": ("code", ("代码", "指标编号")),
     "指标名称": ("name", ("指标", "任务名称")),
@@ -509,7 +509,7 @@ def _has_filled_rows(table: Table) -> bool:
 
 
 def find_table(sheets: list[Sheet]) -> Table:
-    """The first sheet whose header row matches (submissions.md); a hidden sheet only if no visible one
+    """The first sheet whose header row matches (docs/submissions.md); a hidden sheet only if no visible one
     has a header (hidden sheets hold drop-down lists). Where several sheets match, the table a unit filled in wins over the
     furniture around it, in this order:
       1. the first sheet with filled rows that is not an instructions sheet by its name (填报说明,
@@ -891,7 +891,7 @@ def _values_for(ind: Indicator, cells: dict[str, object]) -> dict:
 def _number_in_unit(ind: Indicator, cells: dict[str, object]) -> tuple[float | None, bool]:
     """count / amount / info: the value in the indicator's unit. A unit written in the value cell
     ("1.2亿元") converts; the 计量单位 column is informational and never trusted over the catalogue
-    (submissions.md): a bare number is in the catalogue's unit, and a 计量单位 that names another unit
+    (docs/submissions.md): a bare number is in the catalogue's unit, and a 计量单位 that names another unit
     is a note on the row (`_row_notes`), not a conversion."""
     raw = cells.get("value")
     number = V.parse_number(raw)
@@ -945,7 +945,7 @@ def settle_duplicates(outcomes: list[FileOutcome]) -> None:
     different → reject every one of them as 数据冲突, each showing what the unit wrote.
 
     "Equal" is the same value, base and status. The merged row must not depend on which file sorts
-    first (submissions.md: no winner by file order or time), so its texts are every copy's distinct
+    first (docs/submissions.md: no winner by file order or time), so its texts are every copy's distinct
     texts joined in sorted order (evidence given in either copy counts), and it is approximate if any
     copy was. Its source columns name the first copy by file name; the log counts the other.
     """
