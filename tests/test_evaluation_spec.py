@@ -1,6 +1,6 @@
-"""evaluation.md read line by line: one hand-computed scenario per rule.
+"""docs/evaluation.md read line by line: one hand-computed scenario per rule.
 
-Every expectation below is worked out by hand from evaluation.md, indicators.md and the plan
+Every expectation below is worked out by hand from docs/evaluation.md, docs/indicators.md and the plan
 (start 2019-10-12; most deadlines 2019-12-31, i.e. 80 days after the start; T09A/T11A/T11B
 2019-10-31, 19 days; T17 2020-03-31, 171 days), not by running the code. Where the code reads the
 spec differently, the code was changed (six such cases, see git log).
@@ -424,7 +424,7 @@ JUMPS = [  # unit, code, previous, now, flagged
     ("芦岭镇", "T01", 100, 500, False),   # exactly 5×
     ("朱仙庄镇", "T01", 10, 60, False),   # 6× but +50 万元 under the floor
     ("符离镇", "T02", 2, 11, True),       # 5.5×, +9 个
-    ("芦岭镇", "T02", 1, 6, False),       # 6×, but +5 个 is the floor, not above it (evaluation.md)
+    ("芦岭镇", "T02", 1, 6, False),       # 6×, but +5 个 is the floor, not above it (docs/evaluation.md)
     ("朱仙庄镇", "T02", 1, 5, False),
 ]
 

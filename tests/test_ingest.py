@@ -1,4 +1,4 @@
-"""Ingest on real files written by real writers: every format, every layout, every reject of submissions.md.
+"""Ingest on real files written by real writers: every format, every layout, every reject of docs/submissions.md.
 
 Every run goes through `ingest`, which also asserts the count invariant of every file and that nothing
 under data/raw changed.
@@ -208,7 +208,7 @@ def test_indicator_codes_tolerate_case_and_full_width_and_names_identify(data, p
 
 
 def test_the_unit_of_measure_column_is_never_trusted_over_the_catalogue(data, plan):
-    """submissions.md: 计量单位 is "informational; read, never trusted over the catalogue". A bare number
+    """docs/submissions.md: 计量单位 is "informational; read, never trusted over the catalogue". A bare number
     is in the catalogue's unit; a 计量单位 naming another unit is a note in the log, not a conversion
     (a unit written in the value cell itself still converts)."""
     rows = form([line("T01", 350000, measure="元"), line("T02", 5200, measure="万元"),

@@ -1,5 +1,5 @@
 """Ingest against files as other writers and other people make them: the cases test_ingest.py does not
-cover, each one a defect found by trying it (submissions.md is the contract)."""
+cover, each one a defect found by trying it (docs/submissions.md is the contract)."""
 
 from __future__ import annotations
 
@@ -132,7 +132,7 @@ def test_xlsxwriter_formula_saved_without_a_value_is_not_zero(data, plan):
 ])
 def test_a_form_with_nothing_filled_in_is_a_file_reject(data, plan, lines, words):
     """Read as a file without a row, it counted as sent (按时) in the reporting table though the unit sent
-    nothing; it is an empty file, returned to the unit (submissions.md: empty → one file-level reject)."""
+    nothing; it is an empty file, returned to the unit (docs/submissions.md: empty → one file-level reject)."""
     result = ingest(data, {"符离镇_2019Q4.xlsx": lambda p: write_xlsx(p, {"表": form(lines)}),
                            "芦岭镇_2019Q4.xlsx": lambda p: write_xlsx(p, {"表": form([line("T01", 5)], "芦岭镇")})},
                     plan)
@@ -148,7 +148,7 @@ def test_a_form_with_nothing_filled_in_is_a_file_reject(data, plan, lines, words
 
 
 def test_a_unit_of_measure_that_only_describes_the_catalogue_unit_is_not_a_reject(data, plan):
-    """计量单位 is informational (submissions.md): '个（家）', '人次', 'km' rejected good numbers as 无法换算."""
+    """计量单位 is informational (docs/submissions.md): '个（家）', '人次', 'km' rejected good numbers as 无法换算."""
     rows = form([line("T01", 5, measure="万元（人民币）"), line("T02", 4, measure="个（家）"),
                  line("T03A", 2, measure="个/村"), line("T11A", 3, measure="场次"),
                  line("T05", 350000, measure="元"), line("T06", 2, measure="公里")])

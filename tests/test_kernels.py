@@ -68,8 +68,10 @@ def test_a_warm_kernel_runs_the_notebook_as_a_cold_one_would(tmp_path):
         warm = []
         for i in range(2):
             out = tmp_path / f"warm_{i}.ipynb"
+            kernel = pool.take(i)
             pm.execute_notebook(str(source), str(out), kernel_name="python3", progress_bar=False, cwd=str(tmp_path),
-                                engine_name=kernels.register_engine(), warm_kernel=pool.take(i))
+                                km=kernel.km)
+            pool.release(kernel)
             warm.append(nbformat.read(str(out), as_version=4))
         kms = [k.km for k in pool._kernels.values()]
     cold_path = tmp_path / "cold.ipynb"

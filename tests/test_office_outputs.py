@@ -1,4 +1,4 @@
-"""What the office sends on (outputs.md): its 评估意见, the report as .docx, the Excel 汇总表, notices.
+"""What the office sends on (docs/outputs.md): its 评估意见, the report as .docx, the Excel 汇总表, notices.
 
 Fast tests build small documents directly; the slow ones share one run of the sample quarter with a
 commentary file (and verify's re-run of it, which is the second run for byte identity).

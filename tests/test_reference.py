@@ -1,4 +1,4 @@
-"""The plan as data, tied to the seed document and to indicators.md."""
+"""The plan as data, tied to the seed document and to docs/indicators.md."""
 
 import csv
 import io

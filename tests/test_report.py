@@ -68,7 +68,7 @@ def test_pdf_text_has_title_tasks_townships_and_page_numbers(run, pdf_text, plan
     for section in ("一、总体情况", "二、任务完成情况", "三、各单位完成情况", "四、报送情况", "五、趋势", "六、数据核查", "附录"):
         assert section in flat, section
     # the headline sentence states the district figure against its target
-    assert "为目标1.5亿元的" in flat  # outputs.md: 1亿元 or more in 亿元 in sentences
+    assert "为目标1.5亿元的" in flat  # docs/outputs.md: 1亿元 or more in 亿元 in sentences
 
 
 def test_pdf_embeds_simplified_chinese_fonts_only(run):

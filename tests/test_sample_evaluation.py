@@ -1,7 +1,7 @@
 """completion.csv on the two sample quarters against figures computed by hand.
 
 The sample's story is declared in helpers/sample.py (OVERRIDES, PLANTED); each expectation below is
-worked out from those numbers and the targets of indicators.md, not by running the code.
+worked out from those numbers and the targets of docs/indicators.md, not by running the code.
 """
 
 import shutil

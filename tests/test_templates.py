@@ -127,7 +127,7 @@ def _fill_like_a_person(path, plan, unit):
         status = "推进中" if n % 2 else "已完成"
         entry = {"value": value, "denominator": 12 if ind.kind == "ratio" else None, "status": status,
                  "evidence": f"{code}台账" if status == "已完成" else ""}
-        if ind.kind == "milestone":  # read from the status: done 1, not done 0 (indicators.md)
+        if ind.kind == "milestone":  # read from the status: done 1, not done 0 (docs/indicators.md)
             entry["read_as"] = 1.0 if status == "已完成" else 0.0
         ws.cell(row[0].row, col["累计完成值"], value)
         ws.cell(row[0].row, col["基数"], entry["denominator"])

@@ -20,6 +20,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import datasets as D
+
 UNCHANGED = "内容未变（仅文件字节不同）"
 NOT_READ = "读入时不读取此文件（锁定文件、说明文件等），运行时和现在都没有从中读入数据"
 TEXT_FIELDS = ("narrative", "problems", "next_steps", "evidence")
@@ -78,11 +80,11 @@ def _rejected(row: dict[str, str]) -> dict:
 def file_contents(processed: Path) -> dict[str, dict]:
     """source_file → {unit, sheet, status, accepted: [...], rejected: [...]} from one quarter's processed
     folder (submissions.csv, rejects.csv, ingest_log.json as ingest writes them); {} if they are not there."""
-    subs, rejects = _read_csv(processed / "submissions.csv"), _read_csv(processed / "rejects.csv")
+    subs, rejects = _read_csv(D.path(processed, D.SUBMISSIONS)), _read_csv(D.path(processed, D.REJECTS))
     if subs is None or rejects is None or (subs and "source_file" not in subs[0]):
         return {}
     try:
-        log = json.loads((processed / "ingest_log.json").read_text(encoding="utf-8"))
+        log = D.read_json(processed, D.INGEST_LOG)
         files = [f for f in log.get("files", []) if isinstance(f, dict) and "file" in f]
     except (OSError, ValueError, AttributeError):
         files = []

@@ -25,6 +25,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from . import vocabulary as W
+
 CJK_FONT = "Noto Sans CJK SC"
 CM = 1 / 2.54
 PAGE_WIDTH = 16 * CM  # inches: A4 text width with 2 cm margins is 17 cm; keep a little air
@@ -36,18 +38,8 @@ PRINT_DPI = 200
 LIGHT_COLORS: dict[str, str] = {"绿": "#2ca25f", "黄": "#f2b134", "红": "#a50f15", "灰": "#969696"}
 LIGHT_NAMES: dict[str, str] = {"绿": "绿灯", "黄": "黄灯", "红": "红灯", "灰": "灰灯"}
 
-# Status words of evaluation.md in report order, with their light.
-LIGHTS: dict[str, str] = {
-    "已完成": "绿",
-    "逾期完成": "绿",
-    "序时推进": "绿",
-    "滞后": "黄",
-    "未达成(力争)": "黄",
-    "严重滞后": "红",
-    "逾期未完成": "红",
-    "未报送": "灰",
-    "数据冲突": "灰",
-}
+# Status words of docs/evaluation.md in report order, with their light.
+LIGHTS: dict[str, str] = dict(W.LIGHTS)  # defined once, in helpers.vocabulary
 STATUS_ORDER: list[str] = list(LIGHTS)
 STATUS_COLORS: dict[str, str] = {status: LIGHT_COLORS[light] for status, light in LIGHTS.items()}
 

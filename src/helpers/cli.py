@@ -141,11 +141,12 @@ def cmd_scorecards(args: argparse.Namespace) -> int:
 
 
 def cmd_commentary(args: argparse.Namespace) -> int:
+    from . import datasets as D
     from .commentary import write_draft
     from .paths import processed_dir
 
     quarter = quarters.validate(args.quarter)
-    if not (processed_dir(args.data, quarter) / "completion.csv").is_file():
+    if not D.exists(processed_dir(args.data, quarter), D.COMPLETION):
         print(f"错误：还没有 {quarter} 的评估结果，请先运行 yqeval run {quarter}", file=sys.stderr)
         return 2
     path, written = write_draft(args.data, quarter)

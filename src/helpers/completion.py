@@ -1,4 +1,4 @@
-"""Completion, pace (序时进度) and status against the plan (evaluation.md).
+"""Completion, pace (序时进度) and status against the plan (docs/evaluation.md).
 
 Pure functions: processed submissions and rejects in, data frames out. I/O lives at the edges
 (`load_history`, `evaluate_quarter`). Rates and 序时进度 are fractions (0.5 = 50%).
@@ -11,44 +11,44 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from . import datasets as D
 from . import quarters
-from .outputs import read_csv, write_csv
+from . import vocabulary as W
 from .paths import processed_dir, reference_dir
 from .reference import DISTRICT, Indicator, Plan, load_plan
+from .vocabulary import (  # noqa: F401  status words (docs/evaluation.md), lights, reporting states: defined once
+    BEHIND,
+    CARRIED,
+    CONFLICT,
+    DONE,
+    DONE_LATE,
+    FAR_BEHIND,
+    LIGHTS,
+    MISSING,
+    NOT_RECEIVED,
+    ON_PACE,
+    OVERDUE,
+    PENDING,
+    QUAL_DONE,
+    QUAL_ONGOING,
+    RETURNED,
+    STATUSES,
+    STRIVE_MISSED,
+    UNIDENTIFIED,
+)
 
-# status words, exactly as evaluation.md writes them, and their lights
-DONE, DONE_LATE, ON_PACE = "已完成", "逾期完成", "序时推进"
-BEHIND, FAR_BEHIND, OVERDUE = "滞后", "严重滞后", "逾期未完成"
-STRIVE_MISSED, MISSING, CONFLICT = "未达成(力争)", "未报送", "数据冲突"
-STATUSES = (DONE, DONE_LATE, ON_PACE, BEHIND, FAR_BEHIND, OVERDUE, STRIVE_MISSED, MISSING, CONFLICT)
-LIGHTS = {DONE: "绿", DONE_LATE: "绿", ON_PACE: "绿", BEHIND: "黄", STRIVE_MISSED: "黄",
-          FAR_BEHIND: "红", OVERDUE: "红", MISSING: "灰", CONFLICT: "灰"}
-QUAL_DONE, QUAL_ONGOING = "已完成", "推进中"  # qualitative is done only 已完成 with evidence
-RETURNED = "文件被退回"  # a unit whose only file could not be used: it has not reported
-# across the plan's life (docs/plan_life.md)
-UNIDENTIFIED = "文件被退回（单位名称无法识别）"  # a file naming no known unit, closest to this one alone
-PENDING = "待报送"  # owes a file, none yet, before the reporting deadline
-NOT_RECEIVED = (MISSING, RETURNED, UNIDENTIFIED, PENDING)
-CARRIED = "沿用上期"
 CUMULATIVE = ("count", "amount", "ratio", "info")  # values that only add up over the plan's life (info: a count or amount with no target)
 
-COMPLETION_COLUMNS = ["quarter", "as_of", "scope", "indicator", "target", "actual", "rate", "expected",
-                      "status", "flags"]
-SCORE_COLUMNS = ["quarter", "as_of", "scope", "kind", "peer_group", "indicators", "missing", "score", "rank",
-                 "peers"]
-REPORTING_COLUMNS = ["quarter", "unit", "kind", "files", "reported_on", "days_after_quarter_end", "late",
-                     "status"]
-FLAG_COLUMNS = ["quarter", "scope", "indicator", "flag", "detail"]
-TREND_COLUMNS = ["quarter", "as_of", "indicator", "name", "unit", "target", "actual", "rate", "expected",
-                 "status", "increment", "reported_actual", "carried_units", "days_overdue", "first_done"]
-CARRIED_COLUMNS = ["quarter", "indicator", "unit", "value", "denominator", "carried_from"]
+# the contract's columns (helpers.datasets, docs/datasets.md)
+COMPLETION_COLUMNS, SCORE_COLUMNS = list(D.COMPLETION.columns), list(D.SCORES.columns)
+REPORTING_COLUMNS, FLAG_COLUMNS = list(D.REPORTING.columns), list(D.FLAGS.columns)
+TREND_COLUMNS, CARRIED_COLUMNS = list(D.TREND.columns), list(D.CARRIED.columns)
 EPS = 1e-9
 
 
@@ -77,7 +77,7 @@ def pace(as_of: dt.date, deadline: dt.date, start: dt.date, rule: str = "days") 
 
 def status_for(rate: float | None, expected: float, deadline_passed: bool, *, reached_late: bool = False,
                strive: bool = False, state: str = "ok", severe: float = 0.30) -> str:
-    """The status table of evaluation.md for one indicator of one unit (or the district)."""
+    """The status table of docs/evaluation.md for one indicator of one unit (or the district)."""
     if state == "conflict":
         return CONFLICT
     if state == "missing" or rate is None or (isinstance(rate, float) and np.isnan(rate)):
@@ -108,11 +108,9 @@ class QuarterData:
 
 def load_quarter(data_dir: str | Path, quarter: str) -> QuarterData:
     folder = processed_dir(data_dir, quarter)
-    subs = read_csv(folder / "submissions.csv", numeric=["value", "denominator"])
-    rejects = read_csv(folder / "rejects.csv") if (folder / "rejects.csv").exists() else pd.DataFrame(
-        columns=["unit", "indicator", "reason"])
-    log_path = folder / "ingest_log.json"
-    log = json.loads(log_path.read_text(encoding="utf-8")) if log_path.exists() else {}
+    subs = D.read(folder, D.SUBMISSIONS)
+    rejects = D.read(folder, D.REJECTS, missing_ok=True)
+    log = D.read_json(folder, D.INGEST_LOG, missing_ok=True)
     return QuarterData(quarter, subs, rejects, log)
 
 
@@ -145,9 +143,8 @@ def cells(data: QuarterData, plan: Plan) -> pd.DataFrame:
     out = base.merge(subs, on=["indicator", "unit"], how="left")
     conflicts = set()
     rej = data.rejects
-    if len(rej) and "reason" in rej:
-        hit = rej[rej["reason"].astype(str).str.startswith(CONFLICT)]
-        conflicts = set(zip(hit["unit"], hit["indicator"], strict=True))
+    if len(rej):
+        conflicts = D.conflicted(rej)
     kinds = out["indicator"].map({c: i.kind for c, i in plan.indicators.items()})
     has_value = out["value"].notna()
     has_status = out["status"].fillna("").astype(str).str.len() > 0
@@ -198,7 +195,7 @@ def _local_words(plan: Plan) -> str:
 
 
 def district_figures(c: pd.DataFrame, plan: Plan) -> pd.DataFrame:
-    """District actual, target and rate of every indicator (evaluation.md, Completion)."""
+    """District actual, target and rate of every indicator (docs/evaluation.md, Completion)."""
     rows = []
     # one grouping, not a filter of the whole frame per indicator (it runs twice a quarter with carrying)
     groups = dict(tuple(c.groupby("indicator", sort=False)))
@@ -353,7 +350,7 @@ def _first_reached(history: list[QuarterRates], key_cols: list[str], frame: str)
 
 
 def credibility_flags(history: list[QuarterRates], plan: Plan) -> pd.DataFrame:
-    """Checks that flag, never change, a value (evaluation.md, Reporting and credibility)."""
+    """Checks that flag, never change, a value (docs/evaluation.md, Reporting and credibility)."""
     current = history[-1]
     c = current.cells
     rows = []
@@ -365,7 +362,7 @@ def credibility_flags(history: list[QuarterRates], plan: Plan) -> pd.DataFrame:
         m = numeric.merge(prev, on=["unit", "indicator"], suffixes=("", "_prev"))
         for r in m[m["value"] < m["value_prev"] - EPS].itertuples():
             rows.append((current.quarter, r.unit, r.indicator, "累计值下降",
-                         f"本期累计{r.value:g}，低于{earlier.quarter}的{r.value_prev:g}"))
+                         f"本期累计{r.value:g}，低于{earlier.quarter}的{r.value_prev:g}", W.FLAG_FALL))
     if len(history) > 1:
         prev_q = history[-2]
         prev = prev_q.cells[prev_q.cells["state"] == "ok"][["unit", "indicator", "value"]]
@@ -375,23 +372,26 @@ def credibility_flags(history: list[QuarterRates], plan: Plan) -> pd.DataFrame:
             floor = float(floors.get(plan.indicators[r.indicator].unit, 0) or 0)
             if r.value - r.value_prev > floor:
                 rows.append((current.quarter, r.unit, r.indicator, "环比异常增长",
-                             f"由{prev_q.quarter}的{r.value_prev:g}增至{r.value:g}（超过{ratio:g}倍且增量超过{floor:g}）"))
+                             f"由{prev_q.quarter}的{r.value_prev:g}增至{r.value:g}（超过{ratio:g}倍且增量超过{floor:g}）",
+                             W.FLAG_JUMP))
     if len(history) > 1:
         rows += district_checks(history[-2], current, plan)
     qual = c[(c["kind"].isin(["qualitative"])) & (c["state"] == "ok") & (c["status"] == QUAL_DONE)
              & (c["evidence"].str.strip() == "")]
     for r in qual.itertuples():
-        rows.append((current.quarter, r.unit, r.indicator, "缺少佐证", "填报“已完成”但未提供佐证材料，按推进中计"))
-    for r in c[(c["state"] == "ok") & c["approximate"].isin(["True", "true", "1", "是"])].itertuples():
-        rows.append((current.quarter, r.unit, r.indicator, "约数", f"填报值为约数（{r.value:g}）"))
+        rows.append((current.quarter, r.unit, r.indicator, "缺少佐证", "填报“已完成”但未提供佐证材料，按推进中计",
+                     W.FLAG_NO_EVIDENCE))
+    for r in c[(c["state"] == "ok") & D.is_true(c["approximate"])].itertuples():
+        rows.append((current.quarter, r.unit, r.indicator, "约数", f"填报值为约数（{r.value:g}）", W.FLAG_APPROXIMATE))
     for r in current.district.itertuples():
         for f in r.flags:
             if f.startswith(_mismatch(plan)):
                 detail = f.split("：", 1)[1]
-                rows.append((current.quarter, plan.district, r.indicator, _mismatch(plan), detail))
+                rows.append((current.quarter, plan.district, r.indicator, _mismatch(plan), detail, W.FLAG_MISMATCH))
                 bureaus = c[(c["indicator"] == r.indicator) & (c["state"] == "ok")
                             & c["unit"].map(lambda u: _is_bureau(plan, u))]
-                rows += [(current.quarter, u, r.indicator, _mismatch(plan), detail) for u in bureaus["unit"]]
+                rows += [(current.quarter, u, r.indicator, _mismatch(plan), detail, W.FLAG_MISMATCH)
+                         for u in bureaus["unit"]]
     df = pd.DataFrame(rows, columns=FLAG_COLUMNS)
     return _sort(df, plan, ["scope", "indicator", "flag"])
 
@@ -414,12 +414,13 @@ def district_checks(prev: QuarterRates, current: QuarterRates, plan: Plan) -> li
             causes = _fall_causes(prev.district_cells, current.district_cells, r.indicator, ind)
             rows.append((current.quarter, plan.district, r.indicator, f"{plan.district}累计值下降",
                          f"{plan.district}累计{_g(r.actual, ind)}，低于{prev.quarter}的{_g(was, ind)}；"
-                         f"下降来自：{causes or '无法归因到单位'}"))
+                         f"下降来自：{causes or '无法归因到单位'}", W.FLAG_DISTRICT_FALL))
         elif ind.kind != "ratio" and r.actual > ratio * was:
             floor = float(floors.get(ind.unit, 0) or 0)
             if r.actual - was > floor:
                 rows.append((current.quarter, plan.district, r.indicator, f"{plan.district}环比异常增长",
-                             f"{plan.district}由{prev.quarter}的{was:g}增至{r.actual:g}（超过{ratio:g}倍且增量超过{floor:g}）"))
+                             f"{plan.district}由{prev.quarter}的{was:g}增至{r.actual:g}（超过{ratio:g}倍且增量超过{floor:g}）",
+                             W.FLAG_DISTRICT_JUMP))
     return rows
 
 
@@ -719,7 +720,7 @@ def unit_scores(completion: pd.DataFrame, cells_df: pd.DataFrame, plan: Plan, qu
 
 
 def reporting_table(data: QuarterData, plan: Plan, quarter: str, compiled: dt.date | None = None) -> pd.DataFrame:
-    """Who owed a file, who sent one, when, and whether it was late (evaluation.md).
+    """Who owed a file, who sent one, when, and whether it was late (docs/evaluation.md).
 
     Judged on the compiling date (default the reporting deadline): before the deadline a unit with
     nothing yet is 待报送, from it on 未报送. A file naming no known unit whose one close match is a
@@ -750,7 +751,7 @@ def reporting_table(data: QuarterData, plan: Plan, quarter: str, compiled: dt.da
         days = (dt.date.fromisoformat(reported_on) - end).days if reported_on else np.nan
         late = bool(days == days and days > late_days)
         if ok_files or unit in accepted_units:
-            status = "迟报" if late else ("按时" if reported_on else "已报送（未填日期）")
+            status = W.LATE if late else (W.ON_TIME if reported_on else W.UNDATED)
         elif files and all(not f.get("unit") for f in files):
             status = UNIDENTIFIED
         elif files:
@@ -780,11 +781,10 @@ def evaluate_quarter(quarter: str, as_of: dt.date | None = None, data_dir: str |
 
 def write_evaluation(ev: Evaluation, folder: Path) -> list[Path]:
     return [
-        write_csv(ev.completion, folder / "completion.csv", COMPLETION_COLUMNS),
-        write_csv(ev.scores, folder / "scores.csv", SCORE_COLUMNS),
-        write_csv(ev.reporting, folder / "reporting.csv", REPORTING_COLUMNS),
-        write_csv(ev.flags, folder / "flags.csv", FLAG_COLUMNS),
-        write_csv(ev.trend, folder / "trend.csv", TREND_COLUMNS),
-        write_csv(ev.carried if ev.carried is not None else pd.DataFrame(columns=CARRIED_COLUMNS),
-                  folder / "carried.csv", CARRIED_COLUMNS),
+        D.write(ev.completion, folder, D.COMPLETION),
+        D.write(ev.scores, folder, D.SCORES),
+        D.write(ev.reporting, folder, D.REPORTING),
+        D.write(ev.flags, folder, D.FLAGS),
+        D.write(ev.trend, folder, D.TREND),
+        D.write(ev.carried if ev.carried is not None else D.empty(D.CARRIED), folder, D.CARRIED),
     ]

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .reference import Plan, ReferenceDataError, _expand, _read_csv, nfkc
+from . import datasets as D
+from . import vocabulary as W
+from .reference import Plan, ReferenceDataError, _expand, _read_csv, nfkc, nonnegative_number
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,9 +29,9 @@ RULE_COLUMNS = ["rule", "name", "words", "basis", "amount", "rate", "limit", "cu
 FIXED = "定额"
 LIMITS = (FIXED, "以内", "不超过", "分档")  # every word but 定额 makes the amount a ceiling
 CURRENCIES = {"元": 1 / 10000, "万元": 1.0}  # → 万元
-COLUMNS = ["quarter", "as_of", "scope", "rule", "basis_indicator", "basis_value", "amount_per_item", "rate",
-           "currency", "ceiling", "estimate_wan", "new_wan", "note"]
-NOT_REPORTED, CARRIED, ESTIMATED, CONFLICT = "未报", "沿用上期", "含估算", "数据冲突"
+COLUMNS = list(D.INCENTIVES.columns)  # the contract (helpers.datasets, docs/datasets.md)
+NOT_REPORTED, ESTIMATED = "未报", "含估算"
+CARRIED, CONFLICT = W.CARRIED, W.CONFLICT
 _TERM = re.compile(r"([+\-−－]?)\s*([A-Za-z0-9]+)")
 
 
@@ -69,13 +71,7 @@ def _number(text: str, where: str, what: str) -> float | None:
     text = nfkc(text)
     if not text:
         return None
-    try:
-        value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
-    except ValueError:
-        raise ReferenceDataError(f"{where}：{what}“{text}”应为数字") from None
-    if value < 0:
-        raise ReferenceDataError(f"{where}：{what}“{text}”不能为负")
-    return value
+    return nonnegative_number(text, where, what)
 
 
 def load_rules(ref: Path, plan: Plan) -> list[Rule]:
@@ -147,10 +143,7 @@ def _values(submissions: pd.DataFrame, codes: set[str]) -> dict[tuple[str, str],
 
 
 def _conflicts(rejects: pd.DataFrame) -> set[tuple[str, str]]:
-    if not len(rejects) or "reason" not in rejects:
-        return set()
-    hit = rejects[rejects["reason"].astype(str).str.startswith(CONFLICT)]
-    return set(zip(hit["unit"], hit["indicator"], strict=True))
+    return D.conflicted(rejects)
 
 
 def latest_values(history: dict, quarter: str, codes: set[str]) -> tuple[dict[tuple[str, str], Value], set]:
@@ -254,13 +247,10 @@ def incentives_frame(history: dict, quarter: str, as_of: dt.date, plan: Plan) ->
 
 def write_quarter(history: dict, quarter: str, as_of: dt.date, plan: Plan, folder: Path) -> Path | None:
     """Write folder/incentives.csv; a plan without reward rules writes nothing (and removes a stale file)."""
-    from .outputs import write_csv
-
-    path = Path(folder) / "incentives.csv"
     if not plan.incentives:
-        path.unlink(missing_ok=True)
+        D.path(folder, D.INCENTIVES).unlink(missing_ok=True)
         return None
-    return write_csv(incentives_frame(history, quarter, as_of, plan), path, COLUMNS)
+    return D.write(incentives_frame(history, quarter, as_of, plan), folder, D.INCENTIVES)
 
 
 # ---------------------------------------------------------------- the report section
@@ -268,12 +258,9 @@ def write_quarter(history: dict, quarter: str, as_of: dt.date, plan: Plan, folde
 
 def read(folder: Path) -> pd.DataFrame | None:
     """incentives.csv as written, or None when the quarter has none (the plan has no reward rules)."""
-    from .outputs import read_csv
-
-    path = Path(folder) / "incentives.csv"
-    if not path.exists():
+    if not D.exists(folder, D.INCENTIVES):
         return None
-    return read_csv(path, numeric=["basis_value", "amount_per_item", "rate", "estimate_wan", "new_wan"])
+    return D.read(folder, D.INCENTIVES)
 
 
 def _wan(x: float) -> str:

@@ -1,6 +1,6 @@
 """Ingest: the quarter's submission files as received → submissions.csv, rejects.csv, ingest_log.json.
 
-The rules are in ../shared/spec/submissions.md. In short: find the table, learn who and when the file
+The rules are in docs/submissions.md. In short: find the table, learn who and when the file
 is from, turn every row into exactly one of accepted / rejected / skipped, then settle duplicates
 across all files (equal → one, different → 数据冲突 for all of them; never a winner by order).
 
@@ -28,9 +28,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import datasets as D
 from . import values as V
+from . import vocabulary as W
 from .limits import Limits
-from .outputs import write_csv, write_json
 from .paths import processed_dir, raw_dir, readable_name, reference_dir
 from .quarterfiles import quarter_files
 from .quarters import find_quarter, parse_quarter
@@ -38,13 +39,10 @@ from .readers import FileRejected, Row, Sheet, column_letters, read_file
 from .reference import Indicator, Plan, load_plan, name_key, nfkc
 from .sandbox import IsolatedReader
 
-SUBMISSION_COLUMNS = ["quarter", "unit", "indicator", "value", "raw_value", "denominator", "raw_denominator",
-                      "status", "approximate", "narrative", "problems", "next_steps", "evidence", "reported_on",
-                      "source_file", "source_sheet", "source_row"]
-REJECT_COLUMNS = ["quarter", "source_file", "source_sheet", "source_row", "unit", "indicator", "raw_value",
-                  "reason"]
-CONFLICT = "数据冲突"
-SAMPLE_MARK = "示例数据"  # synthetic inputs say so in their title rows
+SUBMISSION_COLUMNS = list(D.SUBMISSIONS.columns)  # the contract (helpers.datasets, docs/datasets.md)
+REJECT_COLUMNS = list(D.REJECTS.columns)
+CONFLICT = W.CONFLICT
+SAMPLE_MARK = W.SAMPLE_MARK  # synthetic inputs say so in their title rows
 NOT_REPORTER = "该单位不是此指标的填报单位"
 
 SKIP_TITLE = "标题/说明"
@@ -55,7 +53,7 @@ SKIP_EMPTY = "未填写"
 SKIP_DUPLICATE = "重复（已合并）"
 SKIP_FILE = "文件被拒收"
 
-# canonical header → field, and the other spellings accepted (submissions.md)
+# canonical header → field, and the other spellings accepted (docs/submissions.md)
 HEADERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "指标代码": ("code", ("代码", "指标编号")),
     "指标名称": ("name", ("指标", "任务名称")),
@@ -116,7 +114,7 @@ class IngestResult:
         lines += [f"未读取：{item['file']}（{item['reason']}）" for item in not_read[:10]]
         if len(not_read) > 10:
             lines.append(f"另有 {len(not_read) - 10} 个未读取的条目，见 ingest_log.json 的 not_read")
-        conflicts = int(self.rejects["reason"].str.startswith(CONFLICT).sum()) if len(self.rejects) else 0
+        conflicts = len(D.conflict_rows(self.rejects))
         if conflicts:
             lines.append(f"其中数据冲突 {conflicts} 行，须人工核实")
         if self.written:  # no absolute path: the summary is shown in executed notebooks, which must reproduce
@@ -150,9 +148,9 @@ def ingest_quarter(quarter: str, data_dir: str | Path = "data", plan: Plan | Non
     result.log["totals"]["files_ignored"] = len(not_read)
     out = processed_dir(data_dir, quarter)
     result.written = [
-        write_csv(result.submissions, out / "submissions.csv", SUBMISSION_COLUMNS),
-        write_csv(result.rejects, out / "rejects.csv", REJECT_COLUMNS),
-        write_json(result.log, out / "ingest_log.json"),
+        D.write(result.submissions, out, D.SUBMISSIONS),
+        D.write(result.rejects, out, D.REJECTS),
+        D.write_json(result.log, out, D.INGEST_LOG),
     ]
     return result
 
@@ -294,7 +292,7 @@ def _reject_file(outcome: FileOutcome, quarter: str, reason: str, raw_value: str
     entry.update(status="rejected", reason=reason)
     outcome.accepted.clear()
     outcome.rejects[:] = [_reject_row(quarter, entry["file"], entry["sheet"], None, entry["unit"], "",
-                                      raw_value, reason)]
+                                      raw_value, reason, W.REJECT_FILE)]
     outcome.skipped = Counter({SKIP_FILE: entry["rows"]} if entry["rows"] else {})
 
 
@@ -350,7 +348,8 @@ def parse_file(outcome: FileOutcome, sheets: list[Sheet], quarter: str, plan: Pl
             row = parse_row(cells, entry["unit"], plan)
         except V.Reject as exc:
             outcome.rejects.append(_reject_row(quarter, *where, entry["unit"], getattr(exc, "code", ""),
-                                               getattr(exc, "raw", ""), str(exc)))
+                                               getattr(exc, "raw", ""), str(exc),
+                                               getattr(exc, "kind", W.REJECT_ROW)))
             continue
         if row is None:
             outcome.skipped[SKIP_EMPTY] += 1
@@ -509,7 +508,7 @@ def _has_filled_rows(table: Table) -> bool:
 
 
 def find_table(sheets: list[Sheet]) -> Table:
-    """The first sheet whose header row matches (submissions.md); a hidden sheet only if no visible one
+    """The first sheet whose header row matches (docs/submissions.md); a hidden sheet only if no visible one
     has a header (hidden sheets hold drop-down lists). Where several sheets match, the table a unit filled in wins over the
     furniture around it, in this order:
       1. the first sheet with filled rows that is not an instructions sheet by its name (填报说明,
@@ -752,9 +751,9 @@ def resolve_date(sources: list[tuple[str, object]]) -> tuple[str, str]:
 class RowReject(V.Reject):
     """A rejected row, with the indicator (if known) and the raw value to show."""
 
-    def __init__(self, reason: str, code: str = "", raw: str = ""):
+    def __init__(self, reason: str, code: str = "", raw: str = "", kind: str = W.REJECT_ROW):
         super().__init__(reason)
-        self.code, self.raw = code, raw
+        self.code, self.raw, self.kind = code, raw, kind
 
 
 _CODE_RE = re.compile(r"^([A-Z]{1,4})(\d{1,3})([A-Z]?)$")
@@ -813,7 +812,8 @@ def parse_row(cells: dict[str, object], unit: str, plan: Plan) -> dict | None:
         ind = identify(cells, plan)
         words = "；".join(f"{LABELS[f]}={t}" for f, t in texts.items() if t)
         if ind is not None and unit not in ind.reporters:
-            raise RowReject(f"{NOT_REPORTER}：{unit} 不填报 {ind.code}（{ind.name}）", ind.code, words)
+            raise RowReject(f"{NOT_REPORTER}：{unit} 不填报 {ind.code}（{ind.name}）", ind.code, words,
+                            W.REJECT_NOT_REPORTER)
         raise RowReject("累计完成值和进展状态均为空，只填写了文字说明：该指标按未报送处理，请补填累计完成值"
                         "（没有发生填 0）或进展状态", ind.code if ind else "", words)
     ind = identify(cells, plan)
@@ -823,7 +823,8 @@ def parse_row(cells: dict[str, object], unit: str, plan: Plan) -> dict | None:
         raise RowReject(f"{ind.code} 不是比率指标，不需要基数；本行只填写了基数“{_raw(cells, 'denominator')}”，"
                         "累计完成值和进展状态均为空", ind.code, f"基数={_raw(cells, 'denominator')}")
     if unit not in ind.reporters:
-        raise RowReject(f"{NOT_REPORTER}：{unit} 不填报 {ind.code}（{ind.name}）", ind.code, _raw(cells, "value"))
+        raise RowReject(f"{NOT_REPORTER}：{unit} 不填报 {ind.code}（{ind.name}）", ind.code, _raw(cells, "value"),
+                        W.REJECT_NOT_REPORTER)
     try:
         fields = _values_for(ind, cells)
     except V.Reject as exc:
@@ -891,7 +892,7 @@ def _values_for(ind: Indicator, cells: dict[str, object]) -> dict:
 def _number_in_unit(ind: Indicator, cells: dict[str, object]) -> tuple[float | None, bool]:
     """count / amount / info: the value in the indicator's unit. A unit written in the value cell
     ("1.2亿元") converts; the 计量单位 column is informational and never trusted over the catalogue
-    (submissions.md): a bare number is in the catalogue's unit, and a 计量单位 that names another unit
+    (docs/submissions.md): a bare number is in the catalogue's unit, and a 计量单位 that names another unit
     is a note on the row (`_row_notes`), not a conversion."""
     raw = cells.get("value")
     number = V.parse_number(raw)
@@ -910,9 +911,9 @@ def _optional_number(cell: object) -> tuple[float | None, bool]:
 
 
 def _reject_row(quarter: str, file: str, sheet: str, row: int | None, unit: str, indicator: str,
-                raw_value: str, reason: str) -> dict:
+                raw_value: str, reason: str, kind: str) -> dict:
     return {"quarter": quarter, "source_file": file, "source_sheet": sheet, "source_row": row, "unit": unit,
-            "indicator": indicator, "raw_value": raw_value, "reason": reason}
+            "indicator": indicator, "raw_value": raw_value, "reason": reason, "kind": kind}
 
 
 # ---------------------------------------------------------------- duplicates across files
@@ -945,7 +946,7 @@ def settle_duplicates(outcomes: list[FileOutcome]) -> None:
     different → reject every one of them as 数据冲突, each showing what the unit wrote.
 
     "Equal" is the same value, base and status. The merged row must not depend on which file sorts
-    first (submissions.md: no winner by file order or time), so its texts are every copy's distinct
+    first (docs/submissions.md: no winner by file order or time), so its texts are every copy's distinct
     texts joined in sorted order (evidence given in either copy counts), and it is approximate if any
     copy was. Its source columns name the first copy by file name; the log counts the other.
     """
@@ -972,7 +973,7 @@ def settle_duplicates(outcomes: list[FileOutcome]) -> None:
             outcome.accepted.remove(row)
             outcome.rejects.append(_reject_row(row["quarter"], row["source_file"], row["source_sheet"],
                                                row["source_row"], unit, code, row.get("raw") or _describe(row),
-                                               reason))
+                                               reason, W.REJECT_CONFLICT))
     for outcome in outcomes:
         _count(outcome)
 
@@ -991,7 +992,7 @@ def _assemble(quarter: str, plan: Plan, outcomes: list[FileOutcome]) -> IngestRe
     submissions = pd.DataFrame(accepted, columns=SUBMISSION_COLUMNS)
     submissions["value"] = pd.to_numeric(submissions["value"], errors="coerce").astype(float)
     submissions["denominator"] = pd.to_numeric(submissions["denominator"], errors="coerce").astype(float)
-    submissions["approximate"] = submissions["approximate"].map({True: "true", False: "false"})
+    submissions["approximate"] = submissions["approximate"].map({True: D.TRUE, False: D.FALSE})
     submissions["source_row"] = submissions["source_row"].astype("Int64")
     rejects_df = pd.DataFrame(rejects, columns=REJECT_COLUMNS)
     rejects_df["source_row"] = rejects_df["source_row"].astype("Int64")

@@ -6,9 +6,9 @@ for the notebook's imports (pandas, matplotlib, seaborn: up to a second) before 
 cell. Run one after another, the three notebooks of a quarter pay that three times on one core
 while the second core idles. `WarmKernels` starts the kernel of the next notebook(s) ahead of
 time; a background thread waits for it to be ready and imports, silently, the modules the
-notebook's own code cells import. papermill then executes the notebook in that kernel through the
-"yqeval-warm" engine registered here, which shuts the kernel down afterwards as papermill's own
-engine does.
+notebook's own code cells import. papermill then executes the notebook in that kernel, handed to its
+own engine as `pm.execute_notebook(..., km=kernel.km)`; `WarmKernels.release` shuts it down afterwards,
+as papermill does with a kernel it starts itself (it leaves a kernel it was handed running).
 
 Warming changes nothing a reader or an auditor can see: it only fills `sys.modules`. The warm-up
 runs with `silent=True` (no history, no execution count, no output) and binds no name in the
@@ -26,7 +26,6 @@ from pathlib import Path
 
 # Nothing heavy at import: `yqeval run` starts its first kernel before it imports nbformat and
 # papermill (≈3 s from a fresh process), so that the two overlap.
-ENGINE = "yqeval-warm"
 READY_TIMEOUT = 120  # seconds to wait for a kernel to start and finish importing
 PROJECT_KERNEL = "yqeval"  # the notebooks' kernelspec; scripts/setup.sh registers it in .venv
 PROJECT_KERNEL_DISPLAY = "Python (yqeval)"
@@ -157,7 +156,9 @@ class WarmKernels:
 
         with WarmKernels(paths, cwd=...) as kernels:
             for i, path in enumerate(paths):
-                papermill.execute_notebook(path, out, engine_name=register_engine(), warm_kernel=kernels.take(i), ...)
+                kernel = kernels.take(i)
+                papermill.execute_notebook(path, out, km=kernel.km, ...)
+                kernels.release(kernel)
 
     Kernels that were started but never taken (a notebook failed) are shut down on exit.
     """
@@ -208,12 +209,17 @@ class WarmKernels:
         return kernel
 
     def close(self) -> None:
-        """Shut down every kernel still running: never taken, or taken but not (yet) run by the engine,
-        whose own clean-up covers the normal path."""
+        """Shut down every kernel still running: never taken, or taken but not (yet) released."""
         for kernel in self._kernels.values():
             kernel.wait(timeout=10)
             self._shutdown(kernel)
         self._kernels.clear()
+
+    @staticmethod
+    def release(kernel: WarmKernel | None) -> None:
+        """A taken kernel whose notebook has run (or failed): shut it down now, not at the end of the run."""
+        if kernel is not None:
+            WarmKernels._shutdown(kernel)
 
     @staticmethod
     def _shutdown(kernel: WarmKernel) -> None:
@@ -224,41 +230,3 @@ class WarmKernels:
                 run_sync(kernel.km.shutdown_kernel)(now=True)
         except Exception:  # noqa: BLE001 - already gone
             pass
-
-
-_REGISTERED = False
-
-
-def register_engine() -> str:
-    """Register the "yqeval-warm" papermill engine (once); returns its name for engine_name=."""
-    global _REGISTERED
-    if not _REGISTERED:
-        _register_engine()
-        _REGISTERED = True
-    return ENGINE
-
-
-def _register_engine() -> None:
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
-    from papermill.utils import merge_kwargs, remove_args
-
-    class WarmEngine(NBClientEngine):
-        """papermill's nbclient engine, run in a kernel that `WarmKernels` started and warmed."""
-
-        @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
-                                     stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
-            kernel: WarmKernel = kwargs.pop("warm_kernel")
-            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
-            final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
-                                 kernel_name=kernel_name, log_output=log_output, stdout_file=stdout_file,
-                                 stderr_file=stderr_file, km=kernel.km)
-            from papermill.log import logger
-
-            final["log"] = logger
-            # cleanup_kc: shut the kernel down and close the client afterwards, as papermill does
-            # with a kernel it starts itself (it leaves a kernel it was handed running).
-            return PapermillNotebookClient(nb_man, **final).execute(cleanup_kc=True)
-
-    papermill_engines.register(ENGINE, WarmEngine)

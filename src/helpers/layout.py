@@ -12,6 +12,8 @@ import html
 import re
 from importlib import resources
 
+from .vocabulary import SAMPLE_MARK
+
 TOC_MARKER = '<div id="toc"></div>'
 END_ID = "report-end"
 
@@ -30,7 +32,7 @@ def cover_html(
         ]
         parts.append("</dl>")
     if sample:
-        parts.append('<p class="sample-mark">示例数据</p>')
+        parts.append(f'<p class="sample-mark">{SAMPLE_MARK}</p>')
     parts.append("</section>")
     return "\n".join(parts)
 

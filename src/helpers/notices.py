@@ -18,11 +18,12 @@ from pathlib import Path
 import pandas as pd
 
 from . import quarters
+from . import vocabulary as W
 from .paths import safe_name
 
 FOLDER = "退回补报通知"
 RESUBMIT_DAYS = 5
-RETURNED = "文件被退回"
+RETURNED = W.RETURNED
 
 # How to correct an item, by what its reason says (first match wins); the reasons are ingest's words.
 HINTS: tuple[tuple[tuple[str, ...], str], ...] = (

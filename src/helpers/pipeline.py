@@ -97,13 +97,15 @@ def execute(notebook: str, out: Path, parameters: dict, cwd: Path, kernel=None) 
     import papermill as pm
 
     source = PROJECT_ROOT / "notebooks" / notebook
-    engine = {} if kernel is None else {"engine_name": kernels.register_engine(), "warm_kernel": kernel}
+    warm = {} if kernel is None else {"km": kernel.km}  # papermill's own engine, in the kernel started ahead
     try:
         pm.execute_notebook(str(source), str(out), parameters=parameters, kernel_name=KERNEL,
-                            progress_bar=False, cwd=str(cwd), language="python", **engine)
+                            progress_bar=False, cwd=str(cwd), language="python", **warm)
     except pm.PapermillExecutionError as exc:
         raise RunError(f"笔记本 {notebook} 第 {exc.exec_count} 个单元格出错：{exc.ename}: {exc.evalue}\n"
                        f"（已执行的笔记本保存在 {out}，可在 JupyterLab 中打开查看）") from None
+    finally:
+        kernels.WarmKernels.release(kernel)  # papermill leaves a kernel it was handed running
     normalize_notebook(out)
 
 

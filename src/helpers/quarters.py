@@ -64,13 +64,14 @@ def present(data_dir, upto: str, inclusive: bool = True, stage: str = "raw") -> 
     submissions.csv), oldest first, up to UPTO. The one definition every step uses."""
     from pathlib import Path
 
+    from . import datasets
     from .paths import processed_root
 
     root = processed_root(data_dir) if stage == "processed" else Path(data_dir) / stage
     if not root.is_dir():
         return []
     names = (p.name for p in root.iterdir() if p.is_dir() and parse_quarter(p.name) == p.name
-             and (stage == "raw" or (p / "submissions.csv").exists()))
+             and (stage == "raw" or datasets.exists(p, datasets.SUBMISSIONS)))
     return sorted(q for q in names if q < upto or (inclusive and q == upto))
 
 

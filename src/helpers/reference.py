@@ -395,12 +395,17 @@ def _target(text: str, where: str) -> float | None:
         return None
     if text.lower() in ("done", "完成", "是"):
         return 1.0
+    return nonnegative_number(text, where, "目标值", "数字、百分比或 done")
+
+
+def nonnegative_number(text: str, where: str, what: str, expected: str = "数字") -> float:
+    """A number or a percentage (30% → 0.3) in a reference file, never negative; else a message naming it."""
     try:
         value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
     except ValueError:
-        raise ReferenceDataError(f"{where}：目标值“{text}”应为数字、百分比或 done") from None
+        raise ReferenceDataError(f"{where}：{what}“{text}”应为{expected}") from None
     if value < 0:
-        raise ReferenceDataError(f"{where}：目标值“{text}”不能为负")
+        raise ReferenceDataError(f"{where}：{what}“{text}”不能为负")
     return value
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import completion as C
+from . import datasets as D
 from . import quarters
 from .outputs import write_bytes
 from .paths import PROJECT_ROOT, processed_dir, reference_dir
@@ -137,20 +138,17 @@ def run_actions(data_dir: str | Path, quarter: str) -> str:
     """What an analyst must act on after `yqeval run`: files read and returned whole, rows rejected,
     units still missing, values carried, with the path of rejects.csv."""
     folder = processed_dir(data_dir, quarter)
-    import json
-
-    log = json.loads((folder / "ingest_log.json").read_text(encoding="utf-8"))
+    log = D.read_json(folder, D.INGEST_LOG)
     t = log["totals"]
     returned = [f for f in log.get("files", []) if f.get("status") == "rejected"]
     rejected_rows = int(t.get("rejected", 0))
     lines = ["需要处理：", f"  读取文件 {t['files']} 个，其中整份退回 {len(returned)} 个"]
     for f in returned:
         lines.append(f"    {f.get('file', '')}：{f.get('reason', '')}")
-    rejects = folder / "rejects.csv"
+    rejects = D.path(folder, D.REJECTS)
     lines.append(f"  退回的数据行 {rejected_rows} 行" + (f"，明细见 {rejects}" if rejected_rows or returned else ""))
-    rep_path, carried_path = folder / "reporting.csv", folder / "carried.csv"
-    if rep_path.exists():
-        rep = pd.read_csv(rep_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    if D.exists(folder, D.REPORTING):
+        rep = D.read(folder, D.REPORTING)
         owe = rep[rep["status"].isin(C.NOT_RECEIVED)]
         if len(owe):
             lines.append(f"  仍未收到可采用文件的单位 {len(owe)} 个："
@@ -159,8 +157,8 @@ def run_actions(data_dir: str | Path, quarter: str) -> str:
             lines.append(f"  催报名单：yqeval reminders {quarter}{where}")
         else:
             lines.append("  所有应报单位均已报送")
-    if carried_path.exists():
-        carried = pd.read_csv(carried_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    if D.exists(folder, D.CARRIED):
+        carried = D.read(folder, D.CARRIED)
         if len(carried):
             lines.append(f"  汇总数沿用上期累计值的单位 {carried['unit'].nunique()} 个（报告中标“{C.CARRIED}”）")
     return "\n".join(lines)

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from . import datasets as D
 from . import figures, quarters
+from . import vocabulary as W
 from .completion import (
     BEHIND,
     CARRIED,
@@ -35,13 +36,12 @@ from .completion import (
     UNIDENTIFIED,
     QuarterOutputs,
 )
-from .outputs import read_csv
 from .paths import processed_dir, raw_dir, reference_dir
 from .reference import DISTRICT, Plan, load_plan
 
 # The indicators that head the report and its trend are the plan's (plan.yaml headline / trend / lead).
 LAGGING = (FAR_BEHIND, OVERDUE, BEHIND, STRIVE_MISSED)
-SAMPLE_MARK = "示例数据"
+SAMPLE_MARK = W.SAMPLE_MARK
 
 
 @dataclass
@@ -58,19 +58,17 @@ def load(data_dir: str | Path, quarter: str, plan: Plan | None = None) -> Report
     """Read what ingest and evaluate wrote for QUARTER."""
     plan = plan or load_plan(reference_dir(data_dir))
     folder = processed_dir(data_dir, quarter)
-    comp = read_csv(folder / "completion.csv", numeric=["target", "actual", "rate", "expected"])
-    scores = read_csv(folder / "scores.csv", numeric=["indicators", "missing", "score", "rank", "peers"])
-    reporting = read_csv(folder / "reporting.csv", numeric=["files", "days_after_quarter_end"])
-    reporting["late"] = reporting["late"].isin(["True", "true", "1"])
-    trend = read_csv(folder / "trend.csv", numeric=["target", "actual", "rate", "expected", "increment",
-                                                    "reported_actual", "carried_units", "days_overdue"])
-    subs = read_csv(folder / "submissions.csv", numeric=["value", "denominator"])
-    log = json.loads((folder / "ingest_log.json").read_text(encoding="utf-8"))
+    comp = D.read(folder, D.COMPLETION)
+    scores = D.read(folder, D.SCORES)
+    reporting = D.read(folder, D.REPORTING)
+    reporting["late"] = D.is_true(reporting["late"])
+    trend = D.read(folder, D.TREND)
+    subs = D.read(folder, D.SUBMISSIONS)
+    log = D.read_json(folder, D.INGEST_LOG)
     as_of = dt.date.fromisoformat(comp["as_of"].iloc[0]) if len(comp) else quarters.quarter_end(quarter)
-    carried = (read_csv(folder / "carried.csv", numeric=["value", "denominator"]) if (folder / "carried.csv").exists()
-               else pd.DataFrame(columns=CARRIED_COLUMNS))
-    return ReportData(quarter, as_of, comp, scores, reporting, read_csv(folder / "flags.csv"), trend, subs,
-                      read_csv(folder / "rejects.csv"), log, is_sample(data_dir, quarter, log), plan.district,
+    carried = D.read(folder, D.CARRIED, missing_ok=True)
+    return ReportData(quarter, as_of, comp, scores, reporting, D.read(folder, D.FLAGS), trend, subs,
+                      D.read(folder, D.REJECTS), log, is_sample(data_dir, quarter, log), plan.district,
                       carried)
 
 
@@ -157,14 +155,14 @@ def carried_sentences(rd: ReportData, plan: Plan) -> list[str]:
     c = _carried(rd)
     if c.empty:
         return [f"{f.flag}：{plan.indicators[f.indicator].name}，{f.detail}。" for f in rd.flags[
-            (rd.flags["scope"] == rd.whole) & rd.flags["flag"].str.startswith(rd.whole)].itertuples()]
+            (rd.flags["scope"] == rd.whole) & rd.flags["kind"].isin(W.DISTRICT_FLAGS)].itertuples()]
     status = rd.reporting.set_index("unit")["status"].to_dict()
     units = list(dict.fromkeys(c["unit"]))
     who = "、".join(f"{u}（{status.get(u, '本期无数据') if status.get(u) in NOT_RECEIVED else '有指标被退回或冲突'}，"
                    f"沿用{'、'.join(sorted(set(c[c['unit'] == u]['carried_from'])))}）" for u in units)
     out = [f"本期有{len(units)}个单位没有可采用的数据，{rd.whole}数按规则沿用其最近一期的累计值（表中标“{CARRIED}”）："
            f"{who}。这些单位本身仍按未报送计，不因沿用而得分。"]
-    for f in rd.flags[(rd.flags["scope"] == rd.whole) & rd.flags["flag"].str.startswith(rd.whole)].itertuples():
+    for f in rd.flags[(rd.flags["scope"] == rd.whole) & rd.flags["kind"].isin(W.DISTRICT_FLAGS)].itertuples():
         out.append(f"{f.flag}：{plan.indicators[f.indicator].name}，{f.detail}。")
     code = plan.words.lead  # the figure the summary opens with (plan.yaml lead)
     if code and code in set(c["indicator"]):
@@ -198,7 +196,7 @@ def reporting_summary(rd: ReportData) -> dict:
     owed = len(rep)
     received = int((~rep["status"].isin(NOT_RECEIVED)).sum())
     return {"owed": owed, "received": received, "rate": received / owed if owed else np.nan,
-            "on_time": rep[rep["status"] == "按时"]["unit"].tolist(),
+            "on_time": rep[rep["status"] == W.ON_TIME]["unit"].tolist(),
             "late": int(rep["late"].sum()), "missing": rep[rep["status"] == MISSING]["unit"].tolist(),
             "returned": rep[rep["status"] == RETURNED]["unit"].tolist(),
             "unidentified": rep[rep["status"] == UNIDENTIFIED]["unit"].tolist(),
@@ -378,7 +376,7 @@ def reporting_table(rd: ReportData, exceptions_only: bool = False) -> pd.DataFra
     """Each unit's submission; with exceptions_only, the units not on time (late, missing, returned)."""
     rep = rd.reporting
     if exceptions_only:
-        rep = rep[rep["status"] != "按时"]
+        rep = rep[rep["status"] != W.ON_TIME]
     return pd.DataFrame({"单位": rep["unit"], "类型": rep["kind"], "文件数": rep["files"].astype(int),
                          "填报日期": rep["reported_on"].replace("", "—"),
                          "季末后天数": rep["days_after_quarter_end"], "报送情况": rep["status"]})

@@ -168,7 +168,7 @@ PLANTED: tuple[Planted, ...] = (
     Planted("2020Q3", "曹村镇", "改名", written="曹村乡", outcome="unidentified"),
 )
 
-STATUS_SPELLINGS = {"进行中": "推进中", "完成": "已完成"}  # accepted spellings (submissions.md)
+STATUS_SPELLINGS = {"进行中": "推进中", "完成": "已完成"}  # accepted spellings (docs/submissions.md)
 FORMATS = {"杨庄乡": "csv", "支河乡": "csv", "三里湾街道": "csv", "解集乡": "xls", "桃沟乡": "xls",
            "东关街道": "xls", "区人力资源社会保障局": "xls", "区文化和旅游局": "ods"}  # else xlsx
 ALIAS_HEADER_UNITS = ("桃沟乡",)  # a unit that retyped the header with accepted aliases, in its own order

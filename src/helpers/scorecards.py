@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import completion as C
+from . import datasets as D
 from . import quarters, report
 from .layout import END_ID, report_css
 from .outputs import write_bytes
@@ -106,11 +107,11 @@ def ensure_processed(data_dir: str | Path, quarter: str, plan: Plan | None = Non
     from .ingest import ingest_quarter
 
     data_dir = Path(data_dir)
-    if (processed_dir(data_dir, quarter) / "completion.csv").exists():
+    if D.exists(processed_dir(data_dir, quarter), D.COMPLETION):
         return False
     plan = plan or load_plan(reference_dir(data_dir))
     for q in quarters.present(data_dir, quarter):
-        if q < quarter and (processed_dir(data_dir, q) / "submissions.csv").exists():
+        if q < quarter and D.exists(processed_dir(data_dir, q), D.SUBMISSIONS):
             continue
         _say(progress, f"[准备] 读取 {q} 的报送文件")
         ingest_quarter(q, data_dir, plan)

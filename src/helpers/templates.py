@@ -3,7 +3,7 @@
 A form is described once (`Form`: who, when, one `FormRow` per indicator) and laid out once as a
 grid of typed cells (`form_grid`). The .xlsx writer here adds formats, the 进展状态 dropdown and sheet
 protection; the sample-data writers (sample.py) reuse the same grid for .csv, .xls and .ods, so
-every format carries the same table that ingest reads (submissions.md).
+every format carries the same table that ingest reads (docs/submissions.md).
 
 Files are byte-reproducible: the document timestamps are pinned to the quarter's end and xlsxwriter
 stamps the zip entries with a constant date.

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import datasets as D
 from .charts import LIGHTS
 from .outputs import read_csv, write_bytes
 from .paths import processed_dir
@@ -25,7 +26,6 @@ from .reference import Plan
 # Pale fills of the lights (Excel's own good / neutral / bad tints), dark text stays readable on them.
 FILLS = {"绿": "#C6EFCE", "黄": "#FFEB9C", "红": "#FFC7CE", "灰": "#EDEDED"}
 AMOUNT_FORMAT, COUNT_FORMAT, PCT_FORMAT, DEC_FORMAT = "#,##0.0", "#,##0", "0.0%", "#,##0.0##"
-INCENTIVES = "incentives.csv"
 MIN_WIDTH, MAX_WIDTH = 6, 60
 
 
@@ -251,7 +251,7 @@ def incentives_sheet(path: Path) -> Sheet | None:
 
 def sheets(rd, plan: Plan, data_dir: str | Path) -> list[Sheet]:
     out = [task_sheet(rd, plan), unit_sheet(rd, plan), score_sheet(rd), reporting_sheet(rd), checks_sheet(rd, plan)]
-    extra = incentives_sheet(processed_dir(data_dir, rd.quarter) / INCENTIVES)
+    extra = incentives_sheet(D.path(processed_dir(data_dir, rd.quarter), D.INCENTIVES))
     return out + ([extra] if extra is not None else [])
 
 
