@@ -101,7 +101,7 @@ def test_text_that_looks_like_typst_markup_prints_as_text():
 def test_cards_on_a_dask_local_cluster_are_the_local_cards(data, ctx):
     distributed = pytest.importorskip("distributed")
     docs = [scorecards.card_html(ctx, u) for u in UNITS]
-    local = list(scorecards._pdfs(docs, workers=2, when=ctx.as_of))
+    local = list(scorecards._pdfs(docs, workers=2, when=ctx.as_of, start_method=scorecards._start_method() or "spawn"))
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         remote = list(scorecards._pdfs(docs, workers=2, scheduler=cluster.scheduler_address, when=ctx.as_of))
         result = scorecards.run_scorecards(QUARTER, units=UNITS, data_dir=data / "data",

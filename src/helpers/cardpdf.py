@@ -24,6 +24,7 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 
+POOL_MIN = 64  # fewer cards are made here: starting the pool's workers (≈3 s) costs more than it saves
 CHUNK = 25  # cards per task: few enough to spread a batch, many enough that a task's overhead is small
 FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto", "/usr/local/share/fonts")
 BLUE, DARK, GREY, LINE, HEAD_BG, ZEBRA, KPI_BG = "#2b4c7e", "#1f3a60", "#555555", "#b8c2cc", "#e8eef5", "#f7f9fb", "#f3f6fa"
@@ -261,13 +262,15 @@ def render_pdfs(docs: list[str], workers: int = 2, scheduler: str | None = None,
     """Every card's PDF, in the order given: here, in local processes, or on a Dask cluster (scheduler address)."""
     if scheduler:
         return render_on_dask(docs, scheduler, when)
-    if workers <= 1 or len(docs) < 2:
+    if workers <= 1 or len(docs) < 2 or (len(docs) < POOL_MIN and not start_method):
         return render_chunk(docs, when)
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
     size = max(1, min(CHUNK, -(-len(docs) // (workers * 4))))
-    ctx = mp.get_context(start_method) if start_method else None
+    from .scorecards import _start_method
+
+    ctx = mp.get_context(start_method or _start_method())
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         return [pdf for part in pool.map(render_chunk, chunks(docs, size), [when] * len(docs)) for pdf in part]
 

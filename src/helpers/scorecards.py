@@ -100,7 +100,7 @@ class CardContext:
 
     def rows(self, name: str, key: str, frame: pd.DataFrame, column: str) -> pd.DataFrame:
         """frame's rows whose column equals key, in frame order: grouped once per (name, column), then a
-        look-up, so a card costs the same with 41 units or 15,000 (docs/scorecards.md)."""
+        look-up, so a card costs the same with 41 units or 15,000 (docs/benchmarks.md)."""
         return frame.iloc[self.positions(name, frame, column).get(key, _NONE)]
 
     def positions(self, name: str, frame: pd.DataFrame, column: str) -> dict:
@@ -504,7 +504,7 @@ def _pdfs(docs: list[str], workers: int, start_method: str | None = None, schedu
     """The cards' PDFs in order: here, in `workers` local processes, or on the Dask cluster at `scheduler`."""
     from .cardpdf import render_pdfs
 
-    return render_pdfs(docs, workers, scheduler, when, start_method or _start_method())
+    return render_pdfs(docs, workers, scheduler, when, start_method)
 
 
 def run_scorecards(quarter: str, units: Iterable[str] | None = None, as_of: dt.date | str | None = None,
