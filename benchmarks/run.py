@@ -47,9 +47,11 @@ from helpers.paths import PROJECT_ROOT  # noqa: E402
 
 QUARTER = "2019Q4"
 FULL = {"repeat": 3, "floor_notebooks": 3, "cards": None, "ingest_files": 1000, "units": 1500, "counties": 100,
-        "quarters": 8, "ingest_sample": 120, "district": True}
+        "quarters": 8, "ingest_sample": 120, "district": True,
+        "province_cards": True, "tenfold_units": 15000}
 SMALL = {"repeat": 1, "floor_notebooks": 1, "cards": ["符离镇", "区商务局"], "ingest_files": 10, "units": 40, "counties": 3,
-         "quarters": 2, "ingest_sample": 4, "district": False}
+         "quarters": 2, "ingest_sample": 4, "district": False,
+         "province_cards": True, "tenfold_units": None}
 
 
 # ---------------------------------------------------------------- (a) the district report and its floor
@@ -103,6 +105,26 @@ def bench_commands(data: Path, reports: Path, workdir: Path, n_notebooks: int, q
     return {"floor_s": floor, "run_s": run}
 
 
+def bench_peer(data: Path, workdir: Path, quarter: str = QUARTER) -> dict:
+    """The do-it-yourself peer, as commands: papermill's CLI on the three notebooks, then nbconvert to HTML
+    (and to PDF through xelatex when it is installed; it is not part of the set-up, so usually skipped)."""
+    bin_dir = Path(sys.executable).parent
+    out = workdir / "peer"
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    for nb in ("01_ingest", "02_evaluate", "03_report"):
+        params = ["-p", "quarter", quarter, "-p", "data_dir", str(data)]
+        if nb.startswith("03"):
+            params += ["-p", "output_dir", str(out / "reports")]
+        _timed_command([str(bin_dir / "papermill"), str(PROJECT_ROOT / "notebooks" / f"{nb}.ipynb"),
+                        str(out / f"{nb}.ipynb"), "-k", "yqeval", *params], cwd=PROJECT_ROOT)
+    _timed_command([str(bin_dir / "jupyter"), "nbconvert", "--to", "html", str(out / "03_report.ipynb")], cwd=out)
+    pdf = shutil.which("xelatex") is not None
+    if pdf:
+        _timed_command([str(bin_dir / "jupyter"), "nbconvert", "--to", "pdf", str(out / "03_report.ipynb")], cwd=out)
+    return {"seconds": round(time.perf_counter() - t0, 2), "pdf": pdf}
+
+
 def _median(values: list[float]) -> float:
     return round(statistics.median(values), 2)
 
@@ -112,12 +134,13 @@ def bench_report(data: Path, reports: Path, workdir: Path, n_notebooks: int, rep
     """(a): the floor and the district report, `repeat` times each, alternating (the machine's load
     drifts); medians, with every measurement kept."""
     warm_up_process(workdir / "warm_up")
-    floors, runs, cold, commands = [], [], [], []
+    floors, runs, cold, commands, peers = [], [], [], [], []
     for i in range(repeat):
         floors.append(bench_floor(workdir / f"floor_{i}", n_notebooks))
         if district:
             runs.append(bench_district(data, reports))
             commands.append(bench_commands(data, reports, workdir, n_notebooks))
+            peers.append(bench_peer(data, workdir))
     if district:
         cold.append(bench_district(data, reports, warm=False))
     out = {"floor": {**floors[-1], "seconds": _median([f["seconds"] for f in floors]),
@@ -128,6 +151,8 @@ def bench_report(data: Path, reports: Path, workdir: Path, n_notebooks: int, rep
         out["district_cold_kernels"] = cold[0]
         out["commands"] = {"floor_s": _median([c["floor_s"] for c in commands]),
                            "run_s": _median([c["run_s"] for c in commands]), "all": commands}
+        out["peer"] = {"seconds": _median([p["seconds"] for p in peers]), "all_s": [p["seconds"] for p in peers],
+                       "pdf": peers[-1]["pdf"]}
     return out
 
 
@@ -150,7 +175,8 @@ def bench_scorecards(data: Path, reports: Path, units: list[str] | None, workers
 # ---------------------------------------------------------------- (d) a synthetic province
 
 
-def bench_scale(workdir: Path, n_units: int, n_counties: int, n_quarters: int, ingest_sample: int) -> dict:
+def bench_scale(workdir: Path, n_units: int, n_counties: int, n_quarters: int, ingest_sample: int,
+                all_cards: bool = False) -> dict:
     """Run in a fresh process (see scale_in_subprocess) so its peak RSS is the province's alone."""
     from helpers.completion import evaluate
     from helpers.ingest import ingest_files
@@ -171,6 +197,7 @@ def bench_scale(workdir: Path, n_units: int, n_counties: int, n_quarters: int, i
     evaluate(history, qs[-1], plan=plan)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+    cards = bench_province_cards(plan, history, qs[-1], ev, workdir / "cards", all_cards)
     ingest = _ingest_sample(workdir / "files", plan, qs[0], ingest_sample, ingest_files)
     reporters = len(plan.reporters())
     files = reporters * n_quarters
@@ -181,8 +208,45 @@ def bench_scale(workdir: Path, n_units: int, n_counties: int, n_quarters: int, i
         "evaluate_peak_traced_mb": round(peak / 2**20, 1), "process_peak_rss_mb": round(rss_mb, 1),
         "ingest_sample_files": ingest["files"], "ingest_sample_s": ingest["seconds"],
         "ingest_files_per_second": ingest["files_per_second"], "province_files": files,
-        "ingest_province_s_extrapolated": round(files / ingest["files_per_second"], 1),
+        "ingest_province_s_extrapolated": round(files / ingest["files_per_second"], 1), **cards,
     }
+
+
+def card_html_cost(ctx, n: int = 40) -> float:
+    """CPU seconds to build one card's HTML, over n units spread through the registry (after one warm-up)."""
+    from helpers.scorecards import card_html
+
+    units = ctx.plan.reporters()
+    chosen = units[::max(1, len(units) // n)][:n]
+    card_html(ctx, chosen[0])
+    t0 = time.process_time()
+    for unit in chosen:
+        card_html(ctx, unit)
+    return round((time.process_time() - t0) / len(chosen), 4)
+
+
+def bench_province_cards(plan, history, quarter: str, ev, folder: Path, all_cards: bool) -> dict:
+    """Per-card HTML cost at this size; with all_cards, every card's HTML and PDF (pool of 2), written out."""
+    from helpers import scorecards
+    from helpers.outputs import write_bytes
+
+    t0 = time.perf_counter()
+    ctx = synth_province.card_context(plan, history, quarter, ev)
+    out = {"card_context_s": round(time.perf_counter() - t0, 2), "card_html_cpu_s": card_html_cost(ctx)}
+    if all_cards:
+        units = plan.reporters()
+        t0 = time.perf_counter()
+        docs = [scorecards.card_html(ctx, u) for u in units]
+        html_s = time.perf_counter() - t0
+        pdfs = scorecards._pdfs(docs, workers=2, when=ctx.as_of)
+        names = scorecards.unique_file_names(units)
+        for unit, doc, pdf in zip(units, docs, pdfs, strict=True):
+            write_bytes(folder / f"{names[unit]}.html", doc.encode("utf-8"))
+            write_bytes(folder / f"{names[unit]}.pdf", pdf)
+        seconds = time.perf_counter() - t0
+        out.update({"cards": len(units), "cards_s": round(seconds, 1), "cards_html_s": round(html_s, 1),
+                    "cards_per_card_s": round(seconds / len(units), 3)})
+    return out
 
 
 def peak_rss_mb() -> float:
@@ -264,6 +328,10 @@ def summary_lines(r: dict) -> list[str]:
                      f"各步骤 {dist['steps']}")
         lines.append(f"    命令行（新进程，含 Python 启动与导入）：yqeval run {cmd['run_s']} s，下限脚本 {cmd['floor_s']} s；"
                      f"比值 {xc}×（目标 ≤ 2×，{verdict(xc, 2)}）")
+        peer, xp = r["peer"], r["ratios"]["commands_run_vs_peer"]
+        lines.append(f"    自己动手的同类做法（papermill 命令行跑三个笔记本 + nbconvert HTML"
+                     f"{' + xelatex PDF' if peer['pdf'] else '；无 xelatex，未计 PDF'}）{peer['seconds']} s；"
+                     f"yqeval run 为其 {xp}×（目标 ≤ 0.5×，{verdict(xp, 0.5)}）")
     else:
         lines.append(f"(a) 下限 {fl['seconds']} s（{fl['notebooks']} 次空笔记本）；--small 不运行区级报告，无比值")
     for key in ("scorecards_pool", "scorecards_serial"):
@@ -281,6 +349,20 @@ def summary_lines(r: dict) -> list[str]:
                  f"{verdict(s['evaluate_s'], 10)}），进程峰值内存 {s['process_peak_rss_mb']} MB（目标 < 2048 MB，"
                  f"{verdict(s['process_peak_rss_mb'], 2048)}），evaluate 分配峰值 {s['evaluate_peak_traced_mb']} MB；"
                  f"load_plan {s['load_plan_s']} s")
+    sizes = [(r["card_html_sample"]["units"], r["card_html_sample"]["card_html_cpu_s"]),
+             (s["township_units"], s["card_html_cpu_s"])]
+    if r.get("scale_tenfold"):
+        t = r["scale_tenfold"]
+        sizes.append((t["township_units"], t["card_html_cpu_s"]))
+        lines.append(f"(d) 十倍：{t['township_units']} 个乡镇级单位（{t['submission_rows']:,} 行）：evaluate {t['evaluate_s']} s"
+                     f"（目标 < 10 s，{verdict(t['evaluate_s'], 10)}），进程峰值内存 {t['process_peak_rss_mb']} MB（含模拟数据；"
+                     f"目标 < 1024 MB，{verdict(t['process_peak_rss_mb'], 1024)}），evaluate 分配峰值 {t['evaluate_peak_traced_mb']} MB")
+    lines.append("(e) 每张评估卡的 HTML（CPU 秒）：" + "，".join(f"{n} 个单位 {c}" for n, c in sizes)
+                 + f"（最大/最小 {ratio(max(c for _, c in sizes), min(c for _, c in sizes))}×，应持平）")
+    if s.get("cards"):
+        lines.append(f"(f) 模拟省全部 {s['cards']} 张评估卡（HTML + Typst PDF，2 个进程，写出文件）{s['cards_s']} s，"
+                     f"每张 {s['cards_per_card_s']} s（目标 1,500 张 ≤ 180 s，"
+                     f"{verdict(s['cards_s'] * 1500 / s['cards'], 180)}，按 1,500 张折算 {round(s['cards_s'] * 1500 / s['cards'])} s）")
     lines.append(f"    读取：样本 {s['ingest_sample_files']} 个文件 {s['ingest_files_per_second']} 个/秒，"
                  f"全省 {s['province_files']:,} 个文件推算 {s['ingest_province_s_extrapolated']} s")
     return lines
@@ -293,7 +375,15 @@ def run_all(size: dict, workdir: Path, out: Path | None) -> dict:
     results["scorecards_pool"] = bench_scorecards(data, reports, size["cards"], workers=2)
     results["scorecards_serial"] = bench_scorecards(data, reports, size["cards"], workers=1)
     results["ingest"] = bench_ingest.run(size["ingest_files"], workdir / "ingest")
+    from helpers.scorecards import load_context
+
+    ctx = load_context(data, QUARTER, progress=None)
+    results["card_html_sample"] = {"units": len(ctx.plan.reporters()), "card_html_cpu_s": card_html_cost(ctx)}
     results["scale"] = scale_in_subprocess(workdir / "scale", size)
+    if size.get("tenfold_units"):
+        n = size["tenfold_units"]
+        results["scale_tenfold"] = scale_in_subprocess(workdir / "scale10", {
+            **size, "units": n, "counties": n // 15, "ingest_sample": 4, "province_cards": False})
     district = results.get("district", {}).get("seconds")
     commands = results.get("commands", {})
     results["ratios"] = {
@@ -301,6 +391,7 @@ def run_all(size: dict, workdir: Path, out: Path | None) -> dict:
         "district_cold_vs_floor": ratio(results.get("district_cold_kernels", {}).get("seconds"),
                                         results["floor"]["seconds"]),
         "commands_run_vs_floor": ratio(commands.get("run_s"), commands.get("floor_s")),
+        "commands_run_vs_peer": ratio(commands.get("run_s"), results.get("peer", {}).get("seconds")),
         "scorecards_pool_vs_district": ratio(results["scorecards_pool"]["seconds"], district),
         "scorecards_serial_vs_district": ratio(results["scorecards_serial"]["seconds"], district),
     }
@@ -323,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.scale_only:  # the child process of scale_in_subprocess
         size = json.loads(args.scale_only)
         result = bench_scale(Path(args.workdir), size["units"], size["counties"], size["quarters"],
-                             size["ingest_sample"])
+                             size["ingest_sample"], size.get("province_cards", False))
         print(json.dumps(result, ensure_ascii=False))
         return 0
     size = SMALL if args.small else FULL

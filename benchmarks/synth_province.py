@@ -95,3 +95,18 @@ def make_history(plan: Plan, qs: list[str], seed: int = 7, missing: float = 0.02
                                         "raw_value", "reason"])
         history[q] = QuarterData(q, subs, rejects, log)
     return history
+
+
+def card_context(plan: Plan, history: dict[str, QuarterData], quarter: str, ev=None):
+    """The scorecards' context of the synthetic province's last quarter (as scorecards.load_context
+    builds it from the processed files), from the evaluation in memory."""
+    from helpers import report, scorecards
+    from helpers.completion import evaluate
+
+    as_of = quarters.quarter_end(quarter)
+    ev = ev or evaluate(history, quarter, as_of, plan)
+    last = history[quarter]
+    rd = report.ReportData(quarter, as_of, ev.completion, ev.scores, ev.reporting, ev.flags, ev.trend,
+                           last.submissions, last.rejects, last.log, False, carried=ev.carried)
+    return scorecards.CardContext(quarter, plan, rd, scorecards.history_cells(history, plan),
+                                  scorecards.reporting_history(history, plan))

@@ -136,7 +136,7 @@ def cmd_scorecards(args: argparse.Namespace) -> int:
     from .scorecards import run_scorecards
 
     run_scorecards(quarters.validate(args.quarter), units=args.units, as_of=args.as_of,
-                   data_dir=args.data, reports_dir=args.reports)
+                   data_dir=args.data, reports_dir=args.reports, workers=args.workers, scheduler=args.scheduler)
     return 0
 
 
@@ -229,6 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
                            help="编制日期：按此日判断报送情况（默认报送截止日 = 季末 + 迟报天数）")
         if name == "scorecards":
             p.add_argument("--units", nargs="*", default=None, help="只生成这些单位")
+            p.add_argument("--workers", type=int, default=2, help="本机生成 PDF 的进程数（默认 2）")
+            p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                           help="Dask 调度器地址（如 tcp://10.0.0.5:8786）：在该集群上生成 PDF；默认在本机")
         p.set_defaults(func=func)
 
     p = sub.add_parser("reminders", help="列出需催报的单位（终端 + xlsx），联系人取自 units.csv")

@@ -5,7 +5,8 @@
 
 The quarter's data is read once (`load_context`); each card is a pure function of that context
 (`card_html`), so the batch costs one Python process, not one kernel per unit. notebooks/04_scorecard
-shows one card from the same function. PDFs come from WeasyPrint, optionally in a pool of processes.
+shows one card from the same function. PDFs come from Typst (helpers.cardpdf), in a pool of local
+processes or on a Dask cluster (`--scheduler`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import html
 import sys
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +34,7 @@ from .tables import html_table
 
 LEAD_FLAG = "牵头任务（"  # completion.csv marks a lead unit's rows 牵头任务（全区数） in the plan's words
 PCT = {"完成率": "pct", "序时进度": "pct"}
+_NONE = np.array([], dtype=np.intp)  # no rows: the positions of a unit a frame does not name
 
 # Card rules on top of report.css. The card is nearly all tables, so its few sentences use the sans face
 # of the tables too: one CJK face fewer to subset and embed (0.6 s instead of 0.9 s per PDF).
@@ -92,10 +93,32 @@ class CardContext:
     history: pd.DataFrame  # quarter, unit, indicator, kind, state, achieved, target, rate
     reporting: pd.DataFrame  # every quarter so far: quarter, unit, files, reported_on, days…, late, status
     commentary: object = None  # the office's commentary (helpers.commentary), None without a file
+    _index: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def as_of(self) -> dt.date:
         return self.rd.as_of
+
+    def rows(self, name: str, key: str, frame: pd.DataFrame, column: str) -> pd.DataFrame:
+        """frame's rows whose column equals key, in frame order: grouped once per (name, column), then a
+        look-up, so a card costs the same with 41 units or 15,000 (docs/benchmarks.md)."""
+        return frame.iloc[self.positions(name, frame, column).get(key, _NONE)]
+
+    def positions(self, name: str, frame: pd.DataFrame, column: str) -> dict:
+        if self._index is None:
+            self._index = {}
+        hit = self._index.get((name, column))
+        if hit is None or hit[0] is not frame:  # keyed on the frame itself: a replaced frame is grouped again
+            groups = frame[column].groupby(frame[column], sort=False).indices if len(frame) else {}
+            hit = self._index[(name, column)] = (frame, groups)
+        return hit[1]
+
+    def cached(self, name: str, build: Callable[[], object]) -> object:
+        if self._index is None:
+            self._index = {}
+        if name not in self._index:
+            self._index[name] = build()
+        return self._index[name]
 
 
 def ensure_processed(data_dir: str | Path, quarter: str, plan: Plan | None = None,
@@ -163,8 +186,13 @@ def reporting_history(history: dict[str, C.QuarterData], plan: Plan) -> pd.DataF
 
 
 def _unit_rows(ctx: CardContext, unit: str) -> pd.DataFrame:
-    c = ctx.rd.completion
-    return c[c["scope"] == unit]
+    return ctx.rows("completion", unit, ctx.rd.completion, "scope")
+
+
+def _own_rows(ctx: CardContext, unit: str) -> pd.DataFrame:
+    """The unit's completion rows without the district rows of the tasks it leads (LEAD_FLAG)."""
+    rows = _unit_rows(ctx, unit)
+    return rows[~rows["flags"].astype(str).str.contains(LEAD_FLAG, regex=False)]
 
 
 def _value_text(x: float, kind: str, unit: str) -> str:
@@ -176,9 +204,7 @@ def _value_text(x: float, kind: str, unit: str) -> str:
 def indicator_table(ctx: CardContext, unit: str) -> pd.DataFrame:
     """The unit's own indicators: target, value, rate, 序时进度, status and notes."""
     rows = []
-    for r in _unit_rows(ctx, unit).itertuples():
-        if LEAD_FLAG in str(r.flags):
-            continue
+    for r in _own_rows(ctx, unit).itertuples():
         ind = ctx.plan.indicators[r.indicator]
         scored = r.target == r.target
         rows.append({"指标": f"{r.indicator} {ind.name}",
@@ -190,8 +216,7 @@ def indicator_table(ctx: CardContext, unit: str) -> pd.DataFrame:
 
 
 def score_row(ctx: CardContext, unit: str) -> dict | None:
-    s = ctx.rd.scores
-    hit = s[s["scope"] == unit]
+    hit = ctx.rows("scores", unit, ctx.rd.scores, "scope")
     return hit.iloc[0].to_dict() if len(hit) else None
 
 
@@ -208,8 +233,8 @@ def rank_text(ctx: CardContext, unit: str) -> str:
 
 def own_status_counts(ctx: CardContext, unit: str) -> dict[str, int]:
     """Statuses of the unit's own indicators (not the district figures of the tasks it leads)."""
-    rows = _unit_rows(ctx, unit)
-    rows = rows[(rows["status"] != "") & ~rows["flags"].astype(str).str.contains(LEAD_FLAG, regex=False)]
+    rows = _own_rows(ctx, unit)
+    rows = rows[rows["status"] != ""]
     counts = rows["status"].value_counts()
     return {s: int(counts[s]) for s in C.STATUSES if s in counts}
 
@@ -220,7 +245,7 @@ def status_summary(ctx: CardContext, unit: str) -> str:
 
 def reporting_record(ctx: CardContext, unit: str) -> pd.DataFrame:
     """On time / late / missing in every quarter so far."""
-    rep = ctx.reporting[ctx.reporting["unit"] == unit]
+    rep = ctx.rows("reporting", unit, ctx.reporting, "unit")
     return pd.DataFrame({"报告期": rep["quarter"], "文件数": rep["files"].astype(int),
                          "填报日期": rep["reported_on"].replace("", "—"),
                          "季末后天数": rep["days_after_quarter_end"], "报送情况": rep["status"]}).reset_index(drop=True)
@@ -229,7 +254,7 @@ def reporting_record(ctx: CardContext, unit: str) -> pd.DataFrame:
 def trend_table(ctx: CardContext, unit: str) -> pd.DataFrame:
     """The unit's own cumulative value per quarter (completion rate in brackets where it has a target),
     and for counts and amounts the quarter's increment over the last value it reported (本季度新增)."""
-    h = ctx.history[ctx.history["unit"] == unit]
+    h = ctx.rows("history", unit, ctx.history, "unit")
     qs = sorted(h["quarter"].unique())
     rows = []
     for code in dict.fromkeys(h["indicator"]):
@@ -261,9 +286,11 @@ def _trend_cell(r: pd.Series, ind) -> str:
 def carried_note(ctx: CardContext, unit: str) -> str:
     """A paragraph saying the district figures carry this unit's earlier values (its own status stays 未报送)."""
     c = ctx.rd.carried
-    if c is None or c.empty or unit not in set(c["unit"]):
+    if c is None or c.empty:
         return ""
-    mine = c[c["unit"] == unit]
+    mine = ctx.rows("carried", unit, c, "unit")
+    if mine.empty:
+        return ""
     text = (f"本期{ctx.rd.whole}数沿用了本单位{'、'.join(sorted(set(mine['carried_from'])))}的累计值（{'、'.join(mine['indicator'])}），"
             "本单位本期仍按未报送计。")
     return f"<p>{html.escape(text)}</p>"
@@ -275,7 +302,7 @@ def led_tasks_table(ctx: CardContext, unit: str) -> pd.DataFrame:
     cols = ["任务", "指标", whole_done, "目标", "完成率", "序时进度", "状态"]
     if ctx.plan.registry.units[unit].peer_group != "部门":
         return pd.DataFrame(columns=cols)
-    d = report.district(ctx.rd).set_index("indicator")
+    d = ctx.cached("district", lambda: report.district(ctx.rd).set_index("indicator"))
     rows = []
     for task in ctx.plan.led_tasks(unit):
         for code, ind in ctx.plan.indicators.items():
@@ -293,14 +320,23 @@ def led_tasks_table(ctx: CardContext, unit: str) -> pd.DataFrame:
 
 
 def flags_table(ctx: CardContext, unit: str) -> pd.DataFrame:
-    f = ctx.rd.flags[ctx.rd.flags["scope"] == unit]
+    f = ctx.rows("flags", unit, ctx.rd.flags, "scope")
     return pd.DataFrame({"指标": [f"{c} {ctx.plan.indicators[c].name}" for c in f["indicator"]],
                          "核查提示": f["flag"], "说明": f["detail"]})
 
 
 def unidentified_files(ctx: CardContext, unit: str) -> list[dict]:
     """This quarter's files that named no known unit and whose one close registered name is this unit."""
-    return [f for f in ctx.rd.log.get("files", []) if not f.get("unit") and f.get("close_unit") == unit]
+    by_close = ctx.cached("unidentified", lambda: _unidentified_by_unit(ctx.rd.log.get("files", [])))
+    return by_close.get(unit, [])
+
+
+def _unidentified_by_unit(files: list[dict]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for f in files:
+        if not f.get("unit") and f.get("close_unit"):
+            out.setdefault(f.get("close_unit"), []).append(f)
+    return out
 
 
 def unidentified_text(ctx: CardContext, unit: str) -> str:
@@ -314,15 +350,17 @@ def unidentified_text(ctx: CardContext, unit: str) -> str:
 def rejects_table(ctx: CardContext, unit: str) -> pd.DataFrame:
     r = ctx.rd.rejects
     mine = {f.get("file") for f in unidentified_files(ctx, unit)}
-    r = r[(r["unit"] == unit) | r["source_file"].isin(mine)]
+    at = [ctx.positions("rejects", r, "unit").get(unit, _NONE)]
+    by_file = ctx.positions("rejects", r, "source_file") if mine else {}
+    at += [by_file[f] for f in mine if f in by_file]
+    r = r.iloc[np.unique(np.concatenate(at))]  # sorted, each row once: the rows in the file's order
     return pd.DataFrame({"文件": r["source_file"], "行": r["source_row"], "指标": r["indicator"],
                          "原值": r["raw_value"], "原因": r["reason"]})
 
 
 def narrative_table(ctx: CardContext, unit: str) -> pd.DataFrame:
     """What the unit wrote: progress, problems and next steps (shown escaped by html_table)."""
-    s = ctx.rd.submissions
-    s = s[s["unit"] == unit]
+    s = ctx.rows("submissions", unit, ctx.rd.submissions, "unit")
     blank = {"", "无", "无。", "暂无", "/", "-", "—"}
     keep = [any(str(v).strip() not in blank for v in vals)
             for vals in zip(s["narrative"], s["problems"], s["next_steps"], strict=True)]
@@ -358,7 +396,7 @@ def header_html(ctx: CardContext, unit: str) -> str:
 def kpis_html(ctx: CardContext, unit: str) -> str:
     """Four figures a leader reads first: score, rank, lights, reporting."""
     s = score_row(ctx, unit)
-    rep = ctx.rd.reporting[ctx.rd.reporting["unit"] == unit]
+    rep = ctx.rows("rd.reporting", unit, ctx.rd.reporting, "unit")
     counts = own_status_counts(ctx, unit)
     by_light = {light: sum(n for st, n in counts.items() if C.LIGHTS.get(st) == light) for light in "绿黄红灰"}
     items = [
@@ -446,41 +484,37 @@ class ScorecardResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _pdf(html_text: str) -> bytes:
-    """The same call as helpers.render.pdf_bytes, without importing nbconvert (3 s) into the batch."""
-    from weasyprint import HTML
+def _pdf(html_text: str, when: dt.date | None = None) -> bytes:
+    """One card's PDF (Typst, helpers.cardpdf: the reasons and the measurements are there)."""
+    from .cardpdf import pdf_bytes
 
-    return HTML(string=html_text).write_pdf()
+    return pdf_bytes(html_text, when)
 
 
 def _start_method() -> str | None:
-    """'fork' on Linux (workers inherit the imported WeasyPrint: ≈1 s less per worker), else the
-    platform's default ('spawn' on Windows and macOS): _pdf and its arguments pickle, so both work."""
+    """How the local pool starts its workers: 'forkserver' on Linux, else the platform's default ('spawn' on
+    Windows and macOS). Not 'fork': the Typst compiler keeps threads, and a process forked after it ran can
+    hang; a forkserver's workers start from a clean interpreter. The render function pickles, so all work."""
     import multiprocessing as mp
 
-    return "fork" if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods() else None
+    return "forkserver" if sys.platform.startswith("linux") and "forkserver" in mp.get_all_start_methods() else None
 
 
-def _pdfs(docs: list[str], workers: int, start_method: str | None = None) -> Iterable[bytes]:
-    if workers <= 1 or len(docs) < 2:
-        return map(_pdf, docs)
-    import multiprocessing as mp
+def _pdfs(docs: list[str], workers: int, start_method: str | None = None, scheduler: str | None = None,
+          when: dt.date | None = None) -> Iterable[bytes]:
+    """The cards' PDFs in order: here, in `workers` local processes, or on the Dask cluster at `scheduler`."""
+    from .cardpdf import render_pdfs
 
-    import weasyprint  # noqa: F401  (imported once here; forked workers inherit it)
-
-    method = start_method or _start_method()
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method))
-    try:
-        return list(pool.map(_pdf, docs, chunksize=1))
-    finally:
-        pool.shutdown()
+    return render_pdfs(docs, workers, scheduler, when, start_method)
 
 
 def run_scorecards(quarter: str, units: Iterable[str] | None = None, as_of: dt.date | str | None = None,
                    data_dir: str | Path = "data", reports_dir: str | Path = "reports", workers: int = 2,
-                   progress: Callable[[str], None] | None = print, record: bool = True) -> ScorecardResult:
+                   progress: Callable[[str], None] | None = print, record: bool = True,
+                   scheduler: str | None = None) -> ScorecardResult:
     """Write reports/QUARTER/units/<unit>.html and .pdf for every reporting unit (or the units given);
-    record: add them to reports/QUARTER/manifest.json."""
+    record: add them to reports/QUARTER/manifest.json. scheduler: a Dask scheduler's address
+    (tcp://host:8786) to render the PDFs on that cluster instead of `workers` local processes."""
     t0 = time.perf_counter()
     quarter = quarters.validate(quarter)
     data_dir = Path(data_dir)
@@ -497,7 +531,8 @@ def run_scorecards(quarter: str, units: Iterable[str] | None = None, as_of: dt.d
     _say(progress, f"[评估卡] {len(names)} 个单位，生成 PDF …")
     t = time.perf_counter()
     files = unique_file_names(names)
-    for i, (unit, doc, pdf) in enumerate(zip(names, docs, _pdfs(docs, workers), strict=True), start=1):
+    for i, (unit, doc, pdf) in enumerate(zip(names, docs, _pdfs(docs, workers, scheduler=scheduler, when=ctx.as_of),
+                                              strict=True), start=1):
         stem = result.folder / files[unit]
         html_path = write_bytes(stem.with_suffix(".html"), doc.encode("utf-8"))
         pdf_path = write_bytes(stem.with_suffix(".pdf"), pdf)
