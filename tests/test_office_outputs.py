@@ -415,3 +415,24 @@ def test_measure_goes_in_its_own_column(plan):
     assert report.measure(ind["T01"]) == ind["T01"].unit
     assert report.measure(next(i for i in ind.values() if i.kind == "ratio")) == "%"
     assert report.fmt_value(10644.5, "amount", "") == "10,644.5"
+
+
+def test_a_unit_whose_misnamed_file_was_returned_gets_a_notice():
+    """A file that names no registered unit but is close to one unit alone counts as returned to that unit
+    (文件被退回（单位名称无法识别）): the unit is sent a notice naming the file and how to name itself."""
+    import types
+
+    import pandas as pd
+
+    reason = "表内“填报单位”（第2行）的单位“曹村乡”未登记，最接近的登记名称：曹村镇、顺河镇"
+    rd = types.SimpleNamespace(
+        reporting=pd.DataFrame({"unit": ["曹村镇", "顺河镇"], "status": [notices.UNIDENTIFIED, "按时"]}),
+        rejects=pd.DataFrame({"quarter": [Q], "source_file": ["曹村乡_2020Q3.xlsx"], "source_sheet": [""],
+                              "source_row": [""], "unit": [""], "indicator": [""], "raw_value": ["曹村乡"],
+                              "reason": [reason]}),
+        log={"files": [{"file": "曹村乡_2020Q3.xlsx", "status": "rejected", "unit": "", "close_unit": "曹村镇"}]})
+    assert notices.units_with_returns(rd) == ["曹村镇"]
+    listed = notices.items(rd, "曹村镇")
+    assert list(listed["文件"]) == ["曹村乡_2020Q3.xlsx"] and list(listed["行"]) == ["整个文件"]
+    assert "登记名称" in listed["更正方法"].iloc[0]  # not the 计量单位 hint that "单位" alone would pick
+    assert notices.items(rd, "顺河镇").empty

@@ -24,10 +24,12 @@ from .paths import safe_name
 FOLDER = "退回补报通知"
 RESUBMIT_DAYS = 5
 RETURNED = W.RETURNED
+UNIDENTIFIED = W.UNIDENTIFIED
 
 # How to correct an item, by what its reason says (first match wins); the reasons are ingest's words.
 HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("数据冲突",), "同一指标只保留一个数值：核对后删除重复或矛盾的行，各表填写一致。"),
+    (("未登记",), "“填报单位”写本单位的登记名称（即本通知的收文单位），文件按“单位名称_季度.xlsx”命名后重新报送。"),
     (("无缓存值", "公式"), "用 Excel 或 WPS 打开文件、重新计算并保存（或把公式粘贴为数值）后报送。"),
     (("只有表头", "没有任何数据", "没有填写任何数据", "没有任何内容"), "在填报模板中填写本季度的累计完成值后报送。"),
     (("无法读取文件",), "文件已损坏或格式不受支持：请另存为 .xlsx 后重新报送。"),
@@ -62,7 +64,8 @@ def deadline(quarter: str, as_of: dt.date, params: dict) -> dt.date:
 
 def units_with_returns(rd) -> list[str]:
     """Units with a returned file or a rejected row: the reporting table's order, then any others."""
-    returned = set(rd.reporting.loc[rd.reporting["status"] == RETURNED, "unit"]) if len(rd.reporting) else set()
+    returned = (set(rd.reporting.loc[rd.reporting["status"].isin([RETURNED, UNIDENTIFIED]), "unit"])
+                if len(rd.reporting) else set())
     rejected = set(u for u in rd.rejects["unit"] if u) if len(rd.rejects) else set()
     wanted = returned | rejected
     order = [u for u in rd.reporting["unit"] if u in wanted] if len(rd.reporting) else []
@@ -71,7 +74,13 @@ def units_with_returns(rd) -> list[str]:
 
 def items(rd, unit: str) -> pd.DataFrame:
     """The unit's rejected rows as the notice lists them."""
-    r = rd.rejects[rd.rejects["unit"] == unit] if len(rd.rejects) else rd.rejects
+    # a file that named no registered unit, counted as returned to the one unit it is close to
+    # (文件被退回（单位名称无法识别）, docs/plan_life.md), is that unit's to correct too
+    status = rd.reporting.set_index("unit")["status"].to_dict() if len(rd.reporting) else {}
+    theirs = {f.get("file") for f in (rd.log or {}).get("files", []) if status.get(unit) == UNIDENTIFIED
+              and f.get("close_unit") == unit and f.get("status") == "rejected" and not f.get("unit")}
+    r = (rd.rejects[(rd.rejects["unit"] == unit) | rd.rejects["source_file"].isin(theirs)]
+         if len(rd.rejects) else rd.rejects)
     rows = []
     for x in r.itertuples():
         row = str(x.source_row or "").strip()
