@@ -22,6 +22,8 @@ from helpers import verify as vf
 from helpers.ingest import ingest_quarter
 from helpers.paths import PROJECT_ROOT
 
+from .runs import commit_stand_in
+
 QUARTER = "2019Q4"
 FILES = ["符离镇_2019Q4.xlsx", "三里湾街道_2019Q4.csv", "区商务局_2019Q4.xlsx"]
 TARGET = f"raw/{QUARTER}/符离镇_2019Q4.xlsx"
@@ -39,12 +41,8 @@ def light_run(quarter, as_of=None, data_dir="data", reports_dir="reports", progr
     lines = [f"<p>{f['file']} {f['sha256'][:16]} {f['accepted']}</p>" for f in log["files"]]
     (staging / "报告.html").write_text("\n".join(lines) + "\n", encoding="utf-8")
     outputs.append(staging / "报告.html")
-    record = mf.build_manifest(quarter=quarter, as_of=as_of or quarters.quarter_end(quarter), data_dir=data,
-                               reports_dir=reports, staging_dir=staging, parameters={"quarter": quarter},
-                               outputs=outputs)
-    mf.write_manifest(record, staging / "manifest.json")
-    shutil.rmtree(reports / quarter, ignore_errors=True)
-    os.replace(staging, reports / quarter)
+    commit_stand_in(quarter, as_of or quarters.quarter_end(quarter), data, reports, staging, outputs,
+                    {"quarter": quarter})
 
 
 @pytest.fixture

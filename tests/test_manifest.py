@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,8 @@ import pytest
 from helpers import manifest as mf
 from helpers import verify as vf
 from helpers.paths import PROJECT_ROOT
+
+from .runs import commit_stand_in
 
 
 def _digest(folder: Path) -> str:
@@ -48,12 +48,7 @@ class FakePipeline:
             if name != self.skip:
                 (staging / name).write_text(text, encoding="utf-8")
                 outputs.append(staging / name)
-        record = mf.build_manifest(quarter=quarter, as_of=as_of, data_dir=data, reports_dir=reports,
-                                   staging_dir=staging, parameters={"quarter": quarter, "as_of": as_of},
-                                   outputs=outputs)
-        mf.write_manifest(record, staging / "manifest.json")
-        shutil.rmtree(reports / quarter, ignore_errors=True)
-        os.replace(staging, reports / quarter)
+        commit_stand_in(quarter, as_of, data, reports, staging, outputs, {"quarter": quarter, "as_of": as_of})
 
 
 @pytest.fixture
