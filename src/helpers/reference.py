@@ -564,7 +564,7 @@ def _load_plan_cached(folder: str, _stamp: tuple) -> Plan:
     measures = load_measures(ref)
     files = {p.name: p for p in sorted(ref.glob("*")) if p.suffix in (".csv", ".yaml")}
     plan = Plan(registry, tasks, indicators, params, files, info, measures, basis=basis)
-    from .incentives import load_rules  # the reward rules name indicators: checked against this plan
+    from .rules import load_rules  # the reward rules name indicators: checked against this plan
 
     plan.incentives = load_rules(ref, plan)
     return plan
