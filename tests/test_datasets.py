@@ -45,7 +45,7 @@ def literal_names(source: str) -> list[tuple[int, str]]:
 
 
 def test_no_module_but_the_contract_names_a_processed_file():
-    offenders = [f"{p.name}:{line}: {name}" for p in sorted(SRC.glob("*.py")) if p.name != "datasets.py"
+    offenders = [f"{p.name}:{line}: {name}" for p in sorted(SRC.rglob("*.py")) if p.name != "datasets.py"
                  for line, name in literal_names(p.read_text(encoding="utf-8"))
                  if (p.name, name) not in REFERENCE_NAMES]
     assert not offenders, "经由 helpers.datasets 读写 data/processed 中的文件：\n" + "\n".join(offenders)
@@ -131,7 +131,7 @@ def test_the_words_are_defined_once():
     assert completion.LIGHTS is W.LIGHTS and completion.STATUSES is W.STATUSES
     assert ingest.CONFLICT == completion.CONFLICT == W.CONFLICT and notices.RETURNED == W.RETURNED
     assert set(W.LIGHTS) == set(W.STATUSES)
-    for p in sorted(SRC.glob("*.py")):
+    for p in sorted(SRC.rglob("*.py")):
         if p.name == "vocabulary.py":
             continue
         text = p.read_text(encoding="utf-8")
