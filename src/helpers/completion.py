@@ -241,7 +241,7 @@ def district_figures(c: pd.DataFrame, plan: Plan) -> pd.DataFrame:
             names = "、".join(f"{u}（{q}）" for u, q in zip(carried["unit"], carried["carried_from"], strict=True))
             flags.append(f"{CARRIED}{len(carried)}个单位：{names}")
         if bureau_own is not None and actual == actual:
-            tol = plan.params.get("bureau_tolerance", 0.01) * max(abs(actual), abs(bureau_own), 1)
+            tol = plan.params.bureau_tolerance * max(abs(actual), abs(bureau_own), 1)
             # total: the department reports the whole figure; share: a part of it, so only more is wrong
             gap = bureau_own - actual if ind.bureau == "share" else abs(bureau_own - actual)
             if gap > tol:
@@ -306,7 +306,7 @@ def carry_forward(rates: list[QuarterRates], plan: Plan) -> pd.DataFrame:
     (CARRIED_COLUMNS). The units' own cells are never changed: their status and score stay 未报送
     (docs/plan_life.md, Carry forward).
     """
-    carry = bool(plan.params.get("carry_forward", True))
+    carry = plan.params.carry_forward
     key = ["unit", "indicator"]
     # (unit, indicator) → the latest accepted value, as a frame: one merge per quarter, not a lookup per cell
     latest: pd.DataFrame | None = None
@@ -354,8 +354,8 @@ def credibility_flags(history: list[QuarterRates], plan: Plan) -> pd.DataFrame:
     current = history[-1]
     c = current.cells
     rows = []
-    floors = plan.params.get("jump_floor", {}) or {}
-    ratio = float(plan.params.get("jump_ratio", 5))
+    floors = plan.params.jump_floor
+    ratio = float(plan.params.jump_ratio)
     numeric = c[c["kind"].isin(["count", "amount", "info", "ratio"]) & (c["state"] == "ok")]
     for earlier in history[:-1]:
         prev = earlier.cells[earlier.cells["state"] == "ok"][["unit", "indicator", "value"]]
@@ -399,8 +399,8 @@ def credibility_flags(history: list[QuarterRates], plan: Plan) -> pd.DataFrame:
 def district_checks(prev: QuarterRates, current: QuarterRates, plan: Plan) -> list[tuple]:
     """A district cumulative figure below last quarter's (naming the units whose part fell or went
     missing), and a district jump above the jump rule (docs/plan_life.md, District-level credibility)."""
-    floors = plan.params.get("jump_floor", {}) or {}
-    ratio = float(plan.params.get("jump_ratio", 5))
+    floors = plan.params.jump_floor
+    ratio = float(plan.params.jump_ratio)
     before = prev.district.set_index("indicator")
     rows = []
     for r in current.district.itertuples():
@@ -527,7 +527,7 @@ def _status_row(ind: Indicator, rate, state, expected, passed, first_q, strive, 
 
 def reporting_deadline(quarter: str, plan: Plan) -> dt.date:
     """The last day a file counts as on time: the quarter's end + late_report_days."""
-    return quarters.quarter_end(quarter) + dt.timedelta(days=int(plan.params.get("late_report_days", 10)))
+    return quarters.quarter_end(quarter) + dt.timedelta(days=plan.params.late_report_days)
 
 
 def received_by(data: QuarterData, compiled: dt.date | None) -> QuarterData:
@@ -583,7 +583,7 @@ def _trend_rows(rates: list[QuarterRates], district: pd.DataFrame, plan: Plan, a
     reported-only figure, how many units' values were carried, days overdue and the quarter first done."""
     qr = rates[-1]
     prev = rates[-2].district.set_index("indicator")["actual"] if len(rates) > 1 else None
-    first_plan_quarter = quarters.quarter_start(qr.quarter) <= plan.params["plan_start"] <= quarters.quarter_end(
+    first_plan_quarter = quarters.quarter_start(qr.quarter) <= plan.params.plan_start <= quarters.quarter_end(
         qr.quarter)
     reported = qr.reported.set_index("indicator")
     own = qr.district.set_index("indicator")
@@ -609,9 +609,9 @@ def _trend_rows(rates: list[QuarterRates], district: pd.DataFrame, plan: Plan, a
 
 def _completion(rates: list[QuarterRates], plan: Plan, as_of: dt.date, district_only: bool) -> pd.DataFrame:
     current = rates[-1]
-    start = plan.params["plan_start"]
-    rule = plan.params.get("pace_rule", "days")
-    severe = float(plan.params.get("severe_lag_points", 0.30))
+    start = plan.params.plan_start
+    rule = plan.params.pace_rule
+    severe = float(plan.params.severe_lag_points)
     first_d = _first_reached(rates, ["indicator"], "district")
     # 序时进度 depends on the indicator only: once per indicator, not once per row (15,000 units: 1 s)
     paces = {code: pace(as_of, ind.deadline, start, rule) for code, ind in plan.indicators.items()}
@@ -740,7 +740,7 @@ def reporting_table(data: QuarterData, plan: Plan, quarter: str, compiled: dt.da
             unidentified.setdefault(f["close_unit"], []).append(f)
     accepted_units = set(data.submissions["unit"]) if len(data.submissions) else set()
     end = quarters.quarter_end(quarter)
-    late_days = int(plan.params.get("late_report_days", 10))
+    late_days = plan.params.late_report_days
     rows = []
     for unit in plan.reporters():
         files = files_by_unit.get(unit, []) + unidentified.get(unit, [])

@@ -36,6 +36,7 @@ from .completion import (
     UNIDENTIFIED,
     QuarterOutputs,
 )
+from .params import DEFAULTS as DEFAULT_PARAMS
 from .paths import processed_dir, raw_dir, reference_dir
 from .reference import DISTRICT, Plan, load_plan
 
@@ -459,27 +460,27 @@ def input_files(rd: ReportData) -> pd.DataFrame:
 
 def method_text(plan: Plan) -> list[str]:
     p = plan.params
-    rule = "天数" if p.get("pace_rule", "days") == "days" else "月数"
+    rule = "天数" if p.pace_rule == "days" else "月数"
     return [
         "完成率 = 累计完成值 ÷ 目标值（比率指标为 Σ分子 ÷ Σ分母 ÷ 目标比率）；表中显示未封顶的完成率，"
         "仅在计算单位综合得分时按 100% 封顶。",
-        f"序时进度 = （评估日期 − 方案印发日期 {p['plan_start']}）÷（时限 − 方案印发日期），按{rule}计算，"
+        f"序时进度 = （评估日期 − 方案印发日期 {p.plan_start}）÷（时限 − 方案印发日期），按{rule}计算，"
         f"限定在 0～100% 之间。",
-        f"低于序时进度不超过 {p['severe_lag_points'] * 100:g} 个百分点为“滞后”，超过为“严重滞后”；时限已过仍未完成为"
+        f"低于序时进度不超过 {p.severe_lag_points * 100:g} 个百分点为“滞后”，超过为“严重滞后”；时限已过仍未完成为"
         f"“逾期未完成”，力争目标时限已过未达成为“未达成(力争)”。",
         "定性指标仅在状态为“已完成”且提供佐证材料时计为完成；未提供佐证的“已完成”按“推进中”计，并提示“缺少佐证”。",
         f"{plan.district}数为已报送单位之和，未报送单位不计为零，而在备注中注明“不含未报送单位”；单位综合得分中未报送或"
         "数据冲突的指标按 0 计。",
         f"以前报送过、本期没有可采用数据的单位（未报送、文件被退回、该行被退回、数据冲突），{plan.district}数沿用其最近一期的"
         f"累计值并标“沿用上期”；该单位本期仍按未报送计。{plan.district}累计值低于上期或异常增长时提示核查。"
-        if p.get("carry_forward", True) else f"{plan.district}数不沿用未报送单位的上期累计值（参数 carry_forward 为 false）。",
-        f"填报日期晚于季末 {p['late_report_days']} 天以上为迟报。累计值低于上期、环比增长超过 {p['jump_ratio']} 倍"
+        if p.carry_forward else f"{plan.district}数不沿用未报送单位的上期累计值（参数 carry_forward 为 false）。",
+        f"填报日期晚于季末 {p.late_report_days} 天以上为迟报。累计值低于上期、环比增长超过 {p.jump_ratio} 倍"
         f"等情况只作提示，不改变填报值。",
     ]
 
 
 def status_rules(plan: Plan | None = None) -> pd.DataFrame:
-    severe = plan.params["severe_lag_points"] if plan is not None else 0.30
+    severe = (plan.params if plan is not None else DEFAULT_PARAMS).severe_lag_points
     points = f"{severe * 100:g}个百分点"
     rules = [
         (DONE, "完成率 ≥ 100%，且在时限内达到"), (DONE_LATE, "完成率 ≥ 100%，首次达到的报告期晚于时限"),
@@ -502,7 +503,7 @@ def cover_html(rd: ReportData, plan: Plan, title: str | None = None) -> str:
     d = rd.as_of
     meta = {"报告期": f"{quarters.quarter_label(rd.quarter)}（{rd.quarter}）",
             "评估日期": f"{d.year}年{d.month}月{d.day}日",
-            "编制单位": str(plan.params.get("organization", "")),
+            "编制单位": str(plan.params.organization or ""),
             "评估依据": plan.words.basis}
     if rd.sample:
         meta["数据说明"] = "示例数据：由程序生成，不是真实统计"
@@ -628,7 +629,7 @@ def task_intro(rd: ReportData, plan: Plan) -> str:
     w = plan_words(rd, plan)
     return (f"方案附件《具体任务分解表》{w['tasks']}逐项对照。“{w['whole_done']}”为已报送单位之和"
             + ("（比率指标为分子之和 ÷ 分母之和）" if any(i.kind == "ratio" for i in plan.indicators.values()) else "")
-            + ("；本期没有可采用数据的单位沿用其最近一期累计值，标“沿用上期”" if plan.params.get("carry_forward", True)
+            + ("；本期没有可采用数据的单位沿用其最近一期累计值，标“沿用上期”" if plan.params.carry_forward
                else "")
             + "。“逾期/首次完成”列为已过时限未完成的逾期天数，或首次达到目标的报告期。")
 
