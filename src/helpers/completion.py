@@ -206,7 +206,7 @@ def district_figures(c: pd.DataFrame, plan: Plan) -> pd.DataFrame:
         n_missing = int((sub["state"] == "missing").sum())
         n_conflict = int((sub["state"] == "conflict").sum())
         carried = ok[ok["carried_from"] != ""] if "carried_from" in ok else ok.iloc[:0]
-        flags, state = [], "ok"
+        flags, state, mismatch = [], "ok", ""
         target = ind.district_target
         bureau_own = None
         if len(ind.reporters) == 1:
@@ -246,7 +246,8 @@ def district_figures(c: pd.DataFrame, plan: Plan) -> pd.DataFrame:
             gap = bureau_own - actual if ind.bureau == "share" else abs(bureau_own - actual)
             if gap > tol:
                 verb = "部门报其中" if ind.bureau == "share" else "部门报"
-                flags.append(f"{_mismatch(plan)}：{verb}{bureau_own:g}，{_local_words(plan)}合计{actual:g}")
+                mismatch = f"{verb}{bureau_own:g}，{_local_words(plan)}合计{actual:g}"
+                flags.append(f"{_mismatch(plan)}：{mismatch}")
         if ind.kind == "info":
             rate = np.nan
         elif target:
@@ -254,7 +255,8 @@ def district_figures(c: pd.DataFrame, plan: Plan) -> pd.DataFrame:
         else:
             rate = np.nan
         rows.append(dict(indicator=code, target=target, actual=actual, rate=rate, state=state,
-                         flags=flags, reported=len(ok) - len(carried), owed=len(sub), carried=len(carried)))
+                         flags=flags, reported=len(ok) - len(carried), owed=len(sub), carried=len(carried),
+                         mismatch=mismatch))  # the 区级数据不一致 detail, kept apart: never parsed back from flags
     return pd.DataFrame(rows)
 
 
@@ -384,14 +386,12 @@ def credibility_flags(history: list[QuarterRates], plan: Plan) -> pd.DataFrame:
     for r in c[(c["state"] == "ok") & D.is_true(c["approximate"])].itertuples():
         rows.append((current.quarter, r.unit, r.indicator, "约数", f"填报值为约数（{r.value:g}）", W.FLAG_APPROXIMATE))
     for r in current.district.itertuples():
-        for f in r.flags:
-            if f.startswith(_mismatch(plan)):
-                detail = f.split("：", 1)[1]
-                rows.append((current.quarter, plan.district, r.indicator, _mismatch(plan), detail, W.FLAG_MISMATCH))
-                bureaus = c[(c["indicator"] == r.indicator) & (c["state"] == "ok")
-                            & c["unit"].map(lambda u: _is_bureau(plan, u))]
-                rows += [(current.quarter, u, r.indicator, _mismatch(plan), detail, W.FLAG_MISMATCH)
-                         for u in bureaus["unit"]]
+        if r.mismatch:  # the detail district_figures kept (never split back out of the flag text)
+            rows.append((current.quarter, plan.district, r.indicator, _mismatch(plan), r.mismatch, W.FLAG_MISMATCH))
+            bureaus = c[(c["indicator"] == r.indicator) & (c["state"] == "ok")
+                        & c["unit"].map(lambda u: _is_bureau(plan, u))]
+            rows += [(current.quarter, u, r.indicator, _mismatch(plan), r.mismatch, W.FLAG_MISMATCH)
+                     for u in bureaus["unit"]]
     df = pd.DataFrame(rows, columns=FLAG_COLUMNS)
     return _sort(df, plan, ["scope", "indicator", "flag"])
 
@@ -554,9 +554,10 @@ def evaluate(history: dict[str, QuarterData], quarter: str, as_of: dt.date | Non
     compiled: the compiling date (编制日期) reporting is judged on; default the reporting deadline.
     """
     plan = plan or load_plan()
-    as_of = as_of or quarters.quarter_end(quarter)
-    if as_of < quarters.quarter_start(quarter):
-        raise ValueError(f"评估日期 {as_of} 早于报告期 {quarter} 的开始（{quarters.quarter_start(quarter)}）")
+    quarter = quarters.Quarter(quarter)
+    as_of = quarters.as_of_date(quarter, as_of)
+    if as_of < quarter.start:
+        raise ValueError(f"评估日期 {as_of} 早于报告期 {quarter} 的开始（{quarter.start}）")
     qs = [q for q in sorted(history) if q <= quarter]
     current_data = received_by(history[quarter], compiled)
     rates = [quarter_rates(current_data if q == quarter else history[q], plan) for q in qs]

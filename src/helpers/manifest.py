@@ -347,9 +347,7 @@ def output_records(outputs: Iterable[Path], **roots) -> list[dict]:
 
 
 def _as_of(quarter: str, as_of) -> dt.date:
-    if as_of is None:
-        return quarters.quarter_end(quarter)
-    return as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
+    return quarters.as_of_date(quarter, as_of)
 
 
 def build_manifest(*, quarter: str, as_of=None, data_dir="data", reports_dir="reports", staging_dir,

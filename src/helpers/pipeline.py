@@ -124,8 +124,8 @@ def run_quarter(quarter: str, as_of: dt.date | None = None, data_dir: str | Path
 
     The kernels start before this process imports pandas, nbformat and papermill (about 3 s from a
     fresh `yqeval run`), so those imports and the kernels' start overlap."""
-    quarter = quarters.validate(quarter)
-    as_of = as_of or quarters.quarter_end(quarter)
+    period = quarters.Period.parse(quarter, as_of)  # the CLI's text (or a caller's values), parsed once here
+    quarter, as_of = period.quarter, period.as_of
     data = Path(data_dir).resolve()
     reports = Path(reports_dir).resolve()
     if not (data / "raw" / quarter).is_dir():
@@ -183,7 +183,7 @@ def _run_locked(quarter: str, as_of: dt.date, data: Path, reports: Path, progres
             nb_dir.mkdir()
             # papermill runs from the data folder's parent, so the recorded parameter is a bare name and
             # an auditor's re-run in another folder executes (and records) exactly the same notebook
-            params = {"quarter": quarter, "as_of": as_of.isoformat(), "data_dir": data.name,
+            params = {"quarter": str(quarter), "as_of": as_of.isoformat(), "data_dir": data.name,
                       "output_dir": f"reports/{quarter}"}
             if compiled is not None:  # recorded in the manifest; a default run's parameters stay as they were
                 params["compiled"] = compiled.isoformat()

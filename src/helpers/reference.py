@@ -270,6 +270,21 @@ class Plan:
     def led_tasks(self, unit: str) -> list[Task]:
         return [t for t in self.tasks.values() if unit in t.lead_units]
 
+    def led_indicators(self, unit: str) -> frozenset[str]:
+        """The indicators of the tasks UNIT leads that it does not report itself: its completion rows
+        for them carry the district figure (a lead row, docs/evaluation.md), not a figure of its own."""
+        return self._led_indicators.get(unit, frozenset())
+
+    @functools.cached_property
+    def _led_indicators(self) -> dict[str, frozenset[str]]:
+        out: dict[str, set[str]] = {}
+        for code, ind in self.indicators.items():
+            reporters = set(ind.reporters)
+            for unit in self.tasks[ind.task].lead_units:
+                if unit not in reporters:
+                    out.setdefault(unit, set()).add(code)
+        return {unit: frozenset(codes) for unit, codes in out.items()}
+
 
 # ---------------------------------------------------------------- loading
 

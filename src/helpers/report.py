@@ -55,9 +55,17 @@ class ReportData(QuarterOutputs):
     carried: pd.DataFrame | None = None  # carried.csv: values carried into the district figures
 
 
-def load(data_dir: str | Path, quarter: str, plan: Plan | None = None) -> ReportData:
-    """Read what ingest and evaluate wrote for QUARTER."""
+class EvaluationDateMismatch(ValueError):
+    """The report was asked for one evaluation date, the processed data was evaluated at another."""
+
+
+def load(data_dir: str | Path, quarter: str, plan: Plan | None = None, as_of: dt.date | None = None) -> ReportData:
+    """Read what ingest and evaluate wrote for QUARTER.
+
+    as_of: the evaluation date the report is for (03_report's parameter): completion.csv must have been
+    evaluated at that date, else EvaluationDateMismatch in Chinese. None: the date the evaluation wrote."""
     plan = plan or load_plan(reference_dir(data_dir))
+    quarter = quarters.Quarter(quarter)
     folder = processed_dir(data_dir, quarter)
     comp = D.read(folder, D.COMPLETION)
     scores = D.read(folder, D.SCORES)
@@ -66,7 +74,12 @@ def load(data_dir: str | Path, quarter: str, plan: Plan | None = None) -> Report
     trend = D.read(folder, D.TREND)
     subs = D.read(folder, D.SUBMISSIONS)
     log = D.read_json(folder, D.INGEST_LOG)
-    as_of = dt.date.fromisoformat(comp["as_of"].iloc[0]) if len(comp) else quarters.quarter_end(quarter)
+    written = dt.date.fromisoformat(comp["as_of"].iloc[0]) if len(comp) else None
+    if as_of is not None and written is not None and as_of != written:
+        raise EvaluationDateMismatch(
+            f"评估日期不一致：报告的评估日期为 {as_of}，而 {D.path(folder, D.COMPLETION)} 是按 {written} 评估的"
+            f"（02_evaluate 以另一个评估日期运行过）。请用同一个评估日期重新运行：yqeval run {quarter} --as-of {as_of}")
+    as_of = as_of or written or quarters.as_of_date(quarter)
     carried = D.read(folder, D.CARRIED, missing_ok=True)
     return ReportData(quarter, as_of, comp, scores, reporting, D.read(folder, D.FLAGS), trend, subs,
                       D.read(folder, D.REJECTS), log, is_sample(data_dir, quarter, log), plan.district,
@@ -363,7 +376,7 @@ def bureau_table(rd: ReportData, plan: Plan) -> pd.DataFrame:
     rows = []
     for r in c.itertuples():
         ind = plan.indicators[r.indicator]
-        role = f"牵头（{rd.whole}数）" if "牵头任务" in str(r.flags) else "本单位填报"
+        role = f"牵头（{rd.whole}数）" if r.indicator in plan.led_indicators(r.scope) else "本单位填报"
         rows.append({"单位": r.scope, "任务": ind.task, "指标": f"{r.indicator} {ind.name}", "角色": role,
                      "计量单位": measure(ind), "完成": fmt_value(r.actual, ind.kind, ""),
                      "完成率": r.rate, "状态": r.status or "不考核"})

@@ -32,7 +32,6 @@ from .paths import processed_dir, raw_dir, reference_dir, safe_name
 from .reference import Plan, load_plan
 from .tables import html_table
 
-LEAD_FLAG = "牵头任务（"  # completion.csv marks a lead unit's rows 牵头任务（全区数） in the plan's words
 PCT = {"完成率": "pct", "序时进度": "pct"}
 _NONE = np.array([], dtype=np.intp)  # no rows: the positions of a unit a frame does not name
 
@@ -149,8 +148,7 @@ def load_context(data_dir: str | Path, quarter: str, as_of: dt.date | str | None
     data_dir = Path(data_dir)
     quarter = quarters.validate(quarter)
     plan = plan or load_plan(reference_dir(data_dir))
-    as_of = dt.date.fromisoformat(as_of) if isinstance(as_of, str) and as_of else as_of
-    as_of = as_of or quarters.quarter_end(quarter)  # never a date an earlier `evaluate --as-of` left behind
+    as_of = quarters.as_of_date(quarter, as_of)  # never a date an earlier `evaluate --as-of` left behind
     ensure_processed(data_dir, quarter, plan, progress)
     history = C.load_history(data_dir, quarter)
     rd = report.load(data_dir, quarter, plan)
@@ -190,9 +188,9 @@ def _unit_rows(ctx: CardContext, unit: str) -> pd.DataFrame:
 
 
 def _own_rows(ctx: CardContext, unit: str) -> pd.DataFrame:
-    """The unit's completion rows without the district rows of the tasks it leads (LEAD_FLAG)."""
+    """The unit's completion rows without the district rows of the tasks it leads (Plan.led_indicators)."""
     rows = _unit_rows(ctx, unit)
-    return rows[~rows["flags"].astype(str).str.contains(LEAD_FLAG, regex=False)]
+    return rows[~rows["indicator"].isin(ctx.plan.led_indicators(unit))]
 
 
 def _value_text(x: float, kind: str, unit: str) -> str:
