@@ -67,6 +67,37 @@ def earlier_quarters(data_dir: Path, quarter: str) -> list[str]:
     return quarters.present(data_dir, quarter, inclusive=False)
 
 
+def stale(data_dir: str | Path, quarter: str) -> bool:
+    """The one rule for processed data out of date (docs/datasets.md): QUARTER's ingest output is
+    missing, or an entry of data/raw/QUARTER (or that folder itself, which changes when a file is added,
+    renamed or removed) is newer than it. A run re-reads every earlier quarter regardless (it rebuilds
+    and records everything); what reuses processed data outside a run (scorecards) asks this."""
+    from . import datasets as D
+
+    try:
+        made = D.path(processed_dir(data_dir, quarter), D.SUBMISSIONS).stat().st_mtime_ns
+    except FileNotFoundError:
+        return True
+    raw = Path(data_dir) / "raw" / quarter
+    if not raw.is_dir():
+        return False
+    with os.scandir(raw) as entries:
+        newest = max([raw.stat().st_mtime_ns, *(e.stat(follow_symlinks=False).st_mtime_ns for e in entries)])
+    return newest > made
+
+
+def evaluation_stale(data_dir: str | Path, quarter: str) -> bool:
+    """QUARTER's evaluation (completion.csv) is missing, or older than the ingest output of a quarter up to it."""
+    from . import datasets as D
+
+    try:
+        made = D.path(processed_dir(data_dir, quarter), D.COMPLETION).stat().st_mtime_ns
+    except FileNotFoundError:
+        return True
+    inputs = (D.path(processed_dir(data_dir, q), D.SUBMISSIONS) for q in quarters.present(data_dir, quarter, stage="processed"))
+    return any(p.stat().st_mtime_ns > made for p in inputs)
+
+
 def normalize_notebook(path: Path) -> None:
     """Drop what varies from run to run (timestamps, durations, random cell ids); keep the parameters."""
     import nbformat

@@ -24,7 +24,6 @@ import numpy as np
 import pandas as pd
 
 from . import completion as C
-from . import datasets as D
 from . import quarters, report
 from .layout import END_ID, report_css
 from .outputs import write_bytes
@@ -122,19 +121,19 @@ class CardContext:
 
 def ensure_processed(data_dir: str | Path, quarter: str, plan: Plan | None = None,
                      progress: Callable[[str], None] | None = None) -> bool:
-    """Ingest (earlier quarters too, where missing) and evaluate QUARTER unless completion.csv exists.
-
-    Returns True when it had to run.
+    """Bring QUARTER's processed data up to date: re-ingest every quarter up to it that the pipeline's
+    rule finds stale (`pipeline.stale`: missing, or a raw file newer than it), then evaluate QUARTER if
+    anything was re-read or its evaluation is stale. Returns True when it had to run.
     """
     from .ingest import ingest_quarter
+    from .pipeline import evaluation_stale, stale
 
     data_dir = Path(data_dir)
-    if D.exists(processed_dir(data_dir, quarter), D.COMPLETION):
+    todo = [q for q in quarters.present(data_dir, quarter) if stale(data_dir, q)]
+    if not todo and not evaluation_stale(data_dir, quarter):
         return False
     plan = plan or load_plan(reference_dir(data_dir))
-    for q in quarters.present(data_dir, quarter):
-        if q < quarter and D.exists(processed_dir(data_dir, q), D.SUBMISSIONS):
-            continue
+    for q in todo:
         _say(progress, f"[准备] 读取 {q} 的报送文件")
         ingest_quarter(q, data_dir, plan)
     _say(progress, f"[准备] 评估 {quarter}")
