@@ -565,7 +565,7 @@ def evaluate(history: dict[str, QuarterData], quarter: str, as_of: dt.date | Non
     carried = carry_forward(rates, plan)
     trend_rows = []
     for i, qr in enumerate(rates):
-        q_as_of = as_of if qr.quarter == quarter else quarters.quarter_end(qr.quarter)
+        q_as_of = as_of if qr.quarter == quarter else quarters.as_of_date(qr.quarter)  # an earlier quarter: its end
         comp = _completion(rates[: i + 1], plan, q_as_of, district_only=qr.quarter != quarter)
         if qr.quarter == quarter:
             completion = comp
