@@ -50,6 +50,18 @@ def test_every_default_is_the_schema_line_and_the_fields_are_its_keys():
     assert P.DEFAULTS.late_report_days == 10 and P.DEFAULTS.resubmit_days == 5
 
 
+def test_a_nested_table_is_a_frozen_object_of_its_own_lines():
+    schema = P.SCHEMA + (P.Param("group", P.table(P.Param("a", P.integer(0), 3, "甲"),
+                                                   P.Param("b", P.mapping(P.number()), {}, "乙")), None, "组"),)
+    cls = P._params_class("WithGroup", schema)
+    built = P.build(P.validate({"group": {"a": 5}}, schema=schema), schema, cls)
+    assert built.group.a == 5 and dict(built.group.b) == {} and cls().group.a == 3
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.group.a = 6
+    with pytest.raises(TypeError):
+        P.build({"group": {"c": 1}}, schema, cls)
+
+
 def test_params_are_built_once_from_the_file_with_its_values(ref_copy):
     path = ref_copy / "params.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "resubmit_days: 9\n", encoding="utf-8")

@@ -377,19 +377,16 @@ Params = _params_class("Params", SCHEMA)
 
 
 def build(values: Mapping, schema: tuple[Param, ...] = SCHEMA, cls: type = Params):
-    """The checked values (from `validate`) as a frozen Params; nested tables become nested objects."""
+    """The checked values (from `validate`) as a frozen Params; nested tables become nested objects.
+    A key that is no line of the schema is a TypeError naming it."""
+    known = {p.key: p for p in schema}
     out = {}
-    for p in schema:
-        if p.key not in values:
-            continue
-        value = values[p.key]
-        if p.rule.params:
-            out[p.key] = build(value, p.rule.params, cls.__dataclass_fields__[p.key].type)
+    for key, value in values.items():
+        p = known.get(key)
+        if p is not None and p.rule.params:
+            out[key] = build(value, p.rule.params, cls.__dataclass_fields__[key].type)
         else:
-            out[p.key] = _frozen_value(value)
-    unknown = set(values) - {p.key for p in schema}
-    if unknown:
-        raise ParamsError(f"未知的参数 {'、'.join(sorted(map(str, unknown)))}")
+            out[key] = _frozen_value(value)
     return cls(**out)
 
 
