@@ -53,7 +53,7 @@ def flags_of(ev, scope, code):
 
 
 def with_params(plan, **params):
-    return dataclasses.replace(plan, params={**plan.params, **params})
+    return dataclasses.replace(plan, params=plan.params.replace(**params))
 
 
 def r(unit, code, value=None, den=None, status="", evidence=""):

@@ -86,19 +86,19 @@ def test_a_hostile_file_with_a_name_that_is_not_utf8_is_one_reject_under_a_reada
 
 
 def test_a_reader_that_takes_too_long_costs_one_file(data, plan):
-    slow = dataclasses.replace(plan, params={**plan.params, "reader_seconds": 0.05})
+    slow = dataclasses.replace(plan, params=plan.params.replace(reader_seconds=0.05))
     result = ingest(data, {"行数过多.xlsx": hostile.many_cells_xlsx, GOOD: good}, slow)
     reasons = dict(zip(result.rejects["source_file"], result.rejects["reason"], strict=True))
     assert "reader_seconds" in reasons["行数过多.xlsx"] and chinese_only(reasons["行数过多.xlsx"])
 
 
 def test_limits_are_parameters(data, plan):
-    strict = dataclasses.replace(plan, params={**plan.params, "max_cells": 50})
+    strict = dataclasses.replace(plan, params=plan.params.replace(max_cells=50))
     rows = form([line("T01", 5)] + [[None] * 12 for _ in range(10)] + [[None] * 11 + ["远处"]], unit="芦岭镇")
     result = ingest(data, {GOOD: lambda p: write_xlsx(p, {"表": rows})}, strict)
     assert "max_cells" in result.rejects.iloc[0]["reason"] and "50" in result.rejects.iloc[0]["reason"]
     with pytest.raises(ValueError, match="max_cells 应为正数"):
-        ingest_quarter(Q, data, plan=dataclasses.replace(plan, params={**plan.params, "max_cells": "很多"}))
+        ingest_quarter(Q, data, plan=dataclasses.replace(plan, params=plan.params.replace(max_cells="很多")))
 
 
 # ---------------------------------------------------------------- what is not a submission

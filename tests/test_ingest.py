@@ -419,7 +419,7 @@ def test_a_bad_file_is_one_reject_and_the_others_still_ingest(data, plan, name, 
 
 
 def test_an_oversize_file_is_rejected_without_reading(data, plan):
-    small = dataclasses.replace(plan, params={**plan.params, "max_file_mb": 0.001})  # 1,048 bytes
+    small = dataclasses.replace(plan, params=plan.params.replace(max_file_mb=0.001))  # 1,048 bytes
     tiny = [["指标代码", "累计完成值"], ["T01", 5]]
     result = ingest(data, {"符离镇_2019Q4.xlsx": _xlsx(form(GOOD_LINES)),
                            "芦岭镇_2019Q4.csv": lambda p: write_csv(p, tiny)}, small)

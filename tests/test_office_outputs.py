@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from helpers import commentary, docx_report, figures, notices
+from helpers.params import Params
 from helpers.paths import PROJECT_ROOT
 
 Q = "2019Q4"
@@ -174,9 +175,9 @@ def test_notice_hints_and_deadline():
     assert "重新计算" in notices.hint("单元格为公式，无缓存值")
     assert "指标代码" in notices.hint("指标代码“T18”不在指标目录中（T01…T17）")
     assert notices.hint("莫名其妙") == notices.DEFAULT_HINT
-    params = {"late_report_days": 10}
+    params = Params(late_report_days=10)
     assert notices.deadline(Q, dt.date(2019, 12, 31), params) == dt.date(2020, 1, 15)
-    assert notices.deadline(Q, dt.date(2020, 1, 20), {**params, "resubmit_days": 3}) == dt.date(2020, 1, 23)
+    assert notices.deadline(Q, dt.date(2020, 1, 20), params.replace(resubmit_days=3)) == dt.date(2020, 1, 23)
 
 
 # ---------------------------------------------------------------- one sample run with commentary (slow)

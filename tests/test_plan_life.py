@@ -74,7 +74,7 @@ def trend(ev, quarter, code):
 
 
 def with_params(plan, **params):
-    return dataclasses.replace(plan, params={**plan.params, **params})
+    return dataclasses.replace(plan, params=plan.params.replace(**params))
 
 
 # ---------------------------------------------------------------- a unit missing in the middle quarter

@@ -206,7 +206,7 @@ def district_figures(c: pd.DataFrame, plan: Plan) -> pd.DataFrame:
         n_missing = int((sub["state"] == "missing").sum())
         n_conflict = int((sub["state"] == "conflict").sum())
         carried = ok[ok["carried_from"] != ""] if "carried_from" in ok else ok.iloc[:0]
-        flags, state = [], "ok"
+        flags, state, mismatch = [], "ok", ""
         target = ind.district_target
         bureau_own = None
         if len(ind.reporters) == 1:
@@ -241,12 +241,13 @@ def district_figures(c: pd.DataFrame, plan: Plan) -> pd.DataFrame:
             names = "、".join(f"{u}（{q}）" for u, q in zip(carried["unit"], carried["carried_from"], strict=True))
             flags.append(f"{CARRIED}{len(carried)}个单位：{names}")
         if bureau_own is not None and actual == actual:
-            tol = plan.params.get("bureau_tolerance", 0.01) * max(abs(actual), abs(bureau_own), 1)
+            tol = plan.params.bureau_tolerance * max(abs(actual), abs(bureau_own), 1)
             # total: the department reports the whole figure; share: a part of it, so only more is wrong
             gap = bureau_own - actual if ind.bureau == "share" else abs(bureau_own - actual)
             if gap > tol:
                 verb = "部门报其中" if ind.bureau == "share" else "部门报"
-                flags.append(f"{_mismatch(plan)}：{verb}{bureau_own:g}，{_local_words(plan)}合计{actual:g}")
+                mismatch = f"{verb}{bureau_own:g}，{_local_words(plan)}合计{actual:g}"
+                flags.append(f"{_mismatch(plan)}：{mismatch}")
         if ind.kind == "info":
             rate = np.nan
         elif target:
@@ -254,7 +255,8 @@ def district_figures(c: pd.DataFrame, plan: Plan) -> pd.DataFrame:
         else:
             rate = np.nan
         rows.append(dict(indicator=code, target=target, actual=actual, rate=rate, state=state,
-                         flags=flags, reported=len(ok) - len(carried), owed=len(sub), carried=len(carried)))
+                         flags=flags, reported=len(ok) - len(carried), owed=len(sub), carried=len(carried),
+                         mismatch=mismatch))  # the 区级数据不一致 detail, kept apart: never parsed back from flags
     return pd.DataFrame(rows)
 
 
@@ -306,7 +308,7 @@ def carry_forward(rates: list[QuarterRates], plan: Plan) -> pd.DataFrame:
     (CARRIED_COLUMNS). The units' own cells are never changed: their status and score stay 未报送
     (docs/plan_life.md, Carry forward).
     """
-    carry = bool(plan.params.get("carry_forward", True))
+    carry = plan.params.carry_forward
     key = ["unit", "indicator"]
     # (unit, indicator) → the latest accepted value, as a frame: one merge per quarter, not a lookup per cell
     latest: pd.DataFrame | None = None
@@ -354,8 +356,8 @@ def credibility_flags(history: list[QuarterRates], plan: Plan) -> pd.DataFrame:
     current = history[-1]
     c = current.cells
     rows = []
-    floors = plan.params.get("jump_floor", {}) or {}
-    ratio = float(plan.params.get("jump_ratio", 5))
+    floors = plan.params.jump_floor
+    ratio = float(plan.params.jump_ratio)
     numeric = c[c["kind"].isin(["count", "amount", "info", "ratio"]) & (c["state"] == "ok")]
     for earlier in history[:-1]:
         prev = earlier.cells[earlier.cells["state"] == "ok"][["unit", "indicator", "value"]]
@@ -384,14 +386,12 @@ def credibility_flags(history: list[QuarterRates], plan: Plan) -> pd.DataFrame:
     for r in c[(c["state"] == "ok") & D.is_true(c["approximate"])].itertuples():
         rows.append((current.quarter, r.unit, r.indicator, "约数", f"填报值为约数（{r.value:g}）", W.FLAG_APPROXIMATE))
     for r in current.district.itertuples():
-        for f in r.flags:
-            if f.startswith(_mismatch(plan)):
-                detail = f.split("：", 1)[1]
-                rows.append((current.quarter, plan.district, r.indicator, _mismatch(plan), detail, W.FLAG_MISMATCH))
-                bureaus = c[(c["indicator"] == r.indicator) & (c["state"] == "ok")
-                            & c["unit"].map(lambda u: _is_bureau(plan, u))]
-                rows += [(current.quarter, u, r.indicator, _mismatch(plan), detail, W.FLAG_MISMATCH)
-                         for u in bureaus["unit"]]
+        if r.mismatch:  # the detail district_figures kept (never split back out of the flag text)
+            rows.append((current.quarter, plan.district, r.indicator, _mismatch(plan), r.mismatch, W.FLAG_MISMATCH))
+            bureaus = c[(c["indicator"] == r.indicator) & (c["state"] == "ok")
+                        & c["unit"].map(lambda u: _is_bureau(plan, u))]
+            rows += [(current.quarter, u, r.indicator, _mismatch(plan), r.mismatch, W.FLAG_MISMATCH)
+                     for u in bureaus["unit"]]
     df = pd.DataFrame(rows, columns=FLAG_COLUMNS)
     return _sort(df, plan, ["scope", "indicator", "flag"])
 
@@ -399,8 +399,8 @@ def credibility_flags(history: list[QuarterRates], plan: Plan) -> pd.DataFrame:
 def district_checks(prev: QuarterRates, current: QuarterRates, plan: Plan) -> list[tuple]:
     """A district cumulative figure below last quarter's (naming the units whose part fell or went
     missing), and a district jump above the jump rule (docs/plan_life.md, District-level credibility)."""
-    floors = plan.params.get("jump_floor", {}) or {}
-    ratio = float(plan.params.get("jump_ratio", 5))
+    floors = plan.params.jump_floor
+    ratio = float(plan.params.jump_ratio)
     before = prev.district.set_index("indicator")
     rows = []
     for r in current.district.itertuples():
@@ -527,7 +527,7 @@ def _status_row(ind: Indicator, rate, state, expected, passed, first_q, strive, 
 
 def reporting_deadline(quarter: str, plan: Plan) -> dt.date:
     """The last day a file counts as on time: the quarter's end + late_report_days."""
-    return quarters.quarter_end(quarter) + dt.timedelta(days=int(plan.params.get("late_report_days", 10)))
+    return quarters.quarter_end(quarter) + dt.timedelta(days=plan.params.late_report_days)
 
 
 def received_by(data: QuarterData, compiled: dt.date | None) -> QuarterData:
@@ -554,9 +554,10 @@ def evaluate(history: dict[str, QuarterData], quarter: str, as_of: dt.date | Non
     compiled: the compiling date (编制日期) reporting is judged on; default the reporting deadline.
     """
     plan = plan or load_plan()
-    as_of = as_of or quarters.quarter_end(quarter)
-    if as_of < quarters.quarter_start(quarter):
-        raise ValueError(f"评估日期 {as_of} 早于报告期 {quarter} 的开始（{quarters.quarter_start(quarter)}）")
+    quarter = quarters.Quarter(quarter)
+    as_of = quarters.as_of_date(quarter, as_of)
+    if as_of < quarter.start:
+        raise ValueError(f"评估日期 {as_of} 早于报告期 {quarter} 的开始（{quarter.start}）")
     qs = [q for q in sorted(history) if q <= quarter]
     current_data = received_by(history[quarter], compiled)
     rates = [quarter_rates(current_data if q == quarter else history[q], plan) for q in qs]
@@ -564,7 +565,7 @@ def evaluate(history: dict[str, QuarterData], quarter: str, as_of: dt.date | Non
     carried = carry_forward(rates, plan)
     trend_rows = []
     for i, qr in enumerate(rates):
-        q_as_of = as_of if qr.quarter == quarter else quarters.quarter_end(qr.quarter)
+        q_as_of = as_of if qr.quarter == quarter else quarters.as_of_date(qr.quarter)  # an earlier quarter: its end
         comp = _completion(rates[: i + 1], plan, q_as_of, district_only=qr.quarter != quarter)
         if qr.quarter == quarter:
             completion = comp
@@ -583,7 +584,7 @@ def _trend_rows(rates: list[QuarterRates], district: pd.DataFrame, plan: Plan, a
     reported-only figure, how many units' values were carried, days overdue and the quarter first done."""
     qr = rates[-1]
     prev = rates[-2].district.set_index("indicator")["actual"] if len(rates) > 1 else None
-    first_plan_quarter = quarters.quarter_start(qr.quarter) <= plan.params["plan_start"] <= quarters.quarter_end(
+    first_plan_quarter = quarters.quarter_start(qr.quarter) <= plan.params.plan_start <= quarters.quarter_end(
         qr.quarter)
     reported = qr.reported.set_index("indicator")
     own = qr.district.set_index("indicator")
@@ -609,9 +610,9 @@ def _trend_rows(rates: list[QuarterRates], district: pd.DataFrame, plan: Plan, a
 
 def _completion(rates: list[QuarterRates], plan: Plan, as_of: dt.date, district_only: bool) -> pd.DataFrame:
     current = rates[-1]
-    start = plan.params["plan_start"]
-    rule = plan.params.get("pace_rule", "days")
-    severe = float(plan.params.get("severe_lag_points", 0.30))
+    start = plan.params.plan_start
+    rule = plan.params.pace_rule
+    severe = float(plan.params.severe_lag_points)
     first_d = _first_reached(rates, ["indicator"], "district")
     # 序时进度 depends on the indicator only: once per indicator, not once per row (15,000 units: 1 s)
     paces = {code: pace(as_of, ind.deadline, start, rule) for code, ind in plan.indicators.items()}
@@ -740,7 +741,7 @@ def reporting_table(data: QuarterData, plan: Plan, quarter: str, compiled: dt.da
             unidentified.setdefault(f["close_unit"], []).append(f)
     accepted_units = set(data.submissions["unit"]) if len(data.submissions) else set()
     end = quarters.quarter_end(quarter)
-    late_days = int(plan.params.get("late_report_days", 10))
+    late_days = plan.params.late_report_days
     rows = []
     for unit in plan.reporters():
         files = files_by_unit.get(unit, []) + unidentified.get(unit, [])

@@ -22,7 +22,7 @@ def write_deliverables(html_path: Path, folder: Path, data_dir: Path, quarter: s
 
     plan = load_plan(reference_dir(data_dir))
     rd = report.load(data_dir, quarter)
-    author = str(plan.params.get("organization", ""))
+    author = str(plan.params.organization or "")
     out = [docx_report.write_report_docx(html_path, folder / f"{name}.docx", title=title, author=author,
                                          when=rd.as_of)]
     summary = summary_name(name)

@@ -26,6 +26,7 @@ import zlib
 from dataclasses import dataclass, fields
 from xml.parsers import expat
 
+from .params import DEFAULTS
 from .readers import OLE_SIGNATURE, ZIP_SIGNATURE, FileRejected
 
 MB = 1024 * 1024
@@ -35,17 +36,17 @@ CHUNK = 1 << 16  # small reads: the compression ratio is measured on the bytes c
 
 @dataclass(frozen=True)
 class Limits:
-    """The limits, as parameters of data/reference/params.yaml (same names)."""
+    """The limits, as parameters of data/reference/params.yaml (same names; defaults from params.SCHEMA)."""
 
-    max_file_mb: float = 20.0  # 单个报送文件的大小上限
-    max_unpacked_mb: float = 200  # .xlsx/.ods 解压后全部部件合计的上限
-    max_compression_ratio: float = 100  # 单个部件（解压后 1 MB 以上）的压缩比上限
-    max_cells: int = 1_000_000  # 每张工作表（及全部工作表合计）的单元格数上限
-    max_field_kb: float = 128  # CSV 单个字段的大小上限
-    max_xml_depth: int = 200  # XML 元素嵌套层数上限
-    max_zip_members: int = 10_000  # 压缩包内的部件数上限
-    reader_memory_mb: int = 512  # 读取单个文件的工作进程的内存上限
-    reader_seconds: float = 60  # 读取单个文件的时间上限（秒）
+    max_file_mb: float = DEFAULTS.max_file_mb  # 单个报送文件的大小上限
+    max_unpacked_mb: float = DEFAULTS.max_unpacked_mb  # .xlsx/.ods 解压后全部部件合计的上限
+    max_compression_ratio: float = DEFAULTS.max_compression_ratio  # 单个部件（解压后 1 MB 以上）的压缩比上限
+    max_cells: int = DEFAULTS.max_cells  # 每张工作表（及全部工作表合计）的单元格数上限
+    max_field_kb: float = DEFAULTS.max_field_kb  # CSV 单个字段的大小上限
+    max_xml_depth: int = DEFAULTS.max_xml_depth  # XML 元素嵌套层数上限
+    max_zip_members: int = DEFAULTS.max_zip_members  # 压缩包内的部件数上限
+    reader_memory_mb: int = DEFAULTS.reader_memory_mb  # 读取单个文件的工作进程的内存上限
+    reader_seconds: float = DEFAULTS.reader_seconds  # 读取单个文件的时间上限（秒）
 
     @classmethod
     def from_params(cls, params: dict | None) -> Limits:

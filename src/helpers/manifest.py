@@ -20,6 +20,7 @@ adds its cards to the quarter's manifest (`scorecards`: how each batch was calle
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -30,7 +31,7 @@ import platform
 import re
 import shutil
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from . import quarters
@@ -84,7 +85,7 @@ def _visible_files(folder: Path) -> list[Path]:
 
 def _jsonable(value):
     """Dates as ISO strings, tuples as lists, paths as text; dict key order kept."""
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
@@ -346,9 +347,7 @@ def output_records(outputs: Iterable[Path], **roots) -> list[dict]:
 
 
 def _as_of(quarter: str, as_of) -> dt.date:
-    if as_of is None:
-        return quarters.quarter_end(quarter)
-    return as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
+    return quarters.as_of_date(quarter, as_of)
 
 
 def build_manifest(*, quarter: str, as_of=None, data_dir="data", reports_dir="reports", staging_dir,
@@ -371,7 +370,7 @@ def build_manifest(*, quarter: str, as_of=None, data_dir="data", reports_dir="re
             "reports_dir": _project_relative(reports_dir),
             "reference_dir": _project_relative(ref),
             "notebook": _jsonable(dict(parameters or {})),
-            "plan": _jsonable(load_plan(ref).params),
+            "plan": _jsonable(dataclasses.asdict(load_plan(ref).params)),
         },
         "inputs": input_records(data_dir, quarter),
         "not_read": not_read_records(data_dir, quarter),

@@ -7,7 +7,7 @@ per unit, deterministically. Rows whose unit could not be told (a file naming no
 addressee: they stay in the report's 数据核查 section and the 汇总表.
 
 Deadline: the later of the evaluation date and the reporting deadline (quarter end + late_report_days),
-plus `resubmit_days` (params.yaml; 5 days when not set).
+plus `resubmit_days` (params.yaml; its default is in helpers.params.SCHEMA).
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ import pandas as pd
 
 from . import quarters
 from . import vocabulary as W
+from .params import Params
 from .paths import safe_name
 
 FOLDER = "退回补报通知"
-RESUBMIT_DAYS = 5
 RETURNED = W.RETURNED
 UNIDENTIFIED = W.UNIDENTIFIED
 
@@ -57,9 +57,9 @@ def hint(reason: str) -> str:
     return DEFAULT_HINT
 
 
-def deadline(quarter: str, as_of: dt.date, params: dict) -> dt.date:
-    due = quarters.quarter_end(quarter) + dt.timedelta(days=int(params.get("late_report_days", 10)))
-    return max(as_of, due) + dt.timedelta(days=int(params.get("resubmit_days", RESUBMIT_DAYS)))
+def deadline(quarter: str, as_of: dt.date, params: Params) -> dt.date:
+    due = quarters.quarter_end(quarter) + dt.timedelta(days=params.late_report_days)
+    return max(as_of, due) + dt.timedelta(days=params.resubmit_days)
 
 
 def units_with_returns(rd) -> list[str]:
@@ -110,9 +110,9 @@ def notice_text(rd, unit: str, plan) -> dict:
     body = [f"你单位报送的{quarters.quarter_label(rd.quarter)}工作进展填报材料经核查，{'、'.join(what)}，"
             f"详见下表。",
             f"请按“更正方法”逐项更正，于{_date(due)}前将更正后的完整填报文件重新报送"
-            f"{plan.params.get('organization', '') or '办公室'}。逾期未补报的，相关指标按“未报送”计。"]
+            f"{(plan.params.organization or '') or '办公室'}。逾期未补报的，相关指标按“未报送”计。"]
     return {"title": "退回补报通知", "to": f"{unit}：", "body": body, "table": its,
-            "sign": str(plan.params.get("organization", "")), "date": _date(rd.as_of), "deadline": due}
+            "sign": str(plan.params.organization or ""), "date": _date(rd.as_of), "deadline": due}
 
 
 def notice_docx(rd, unit: str, plan) -> bytes:

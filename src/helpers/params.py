@@ -9,14 +9,20 @@ written down for analysts in docs/params.md.
 
 A new parameter is one line in SCHEMA (and one in docs/params.md); a group of related keys can be
 a nested `table(...)` of its own lines.
+
+`Params` is the checked file as one typed, frozen object (a dataclass whose fields, types and
+defaults are generated from SCHEMA, so a default is written nowhere else): `plan.params.jump_ratio`.
+It is built once, when the plan is loaded (`build`); assigning to it or naming a key it does not
+have is an error.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import yaml
@@ -41,6 +47,7 @@ class Rule:
     allowed: str
     convert: Callable[[object], object]
     params: tuple = ()  # a nested table's own lines (see `table`)
+    type: object = object  # the Python type of a checked value: the field's annotation in `Params`
 
 
 @dataclass(frozen=True)
@@ -84,7 +91,7 @@ def number(lo=None, hi=None, *, lo_open: bool = False, hi_open: bool = False) ->
             raise ValueError
         return value
 
-    return Rule(allowed, convert)
+    return Rule(allowed, convert, type=float)
 
 
 def integer(lo=None, hi=None) -> Rule:
@@ -99,7 +106,7 @@ def integer(lo=None, hi=None) -> Rule:
             raise ValueError
         return value
 
-    return Rule(allowed, convert)
+    return Rule(allowed, convert, type=int)
 
 
 def choice(*values: str) -> Rule:
@@ -108,7 +115,7 @@ def choice(*values: str) -> Rule:
             raise ValueError
         return value
 
-    return Rule(f"{' 或 '.join(values)} 之一", convert)
+    return Rule(f"{' 或 '.join(values)} 之一", convert, type=str)
 
 
 def date() -> Rule:
@@ -123,7 +130,7 @@ def date() -> Rule:
             return dt.date.fromisoformat(value.strip())
         raise ValueError
 
-    return Rule("日期，写作 YYYY-MM-DD（如 2020-01-15）", convert)
+    return Rule("日期，写作 YYYY-MM-DD（如 2020-01-15）", convert, type=dt.date)
 
 
 def boolean() -> Rule:
@@ -134,7 +141,7 @@ def boolean() -> Rule:
             raise ValueError
         return value
 
-    return Rule("true 或 false", convert)
+    return Rule("true 或 false", convert, type=bool)
 
 
 def text() -> Rule:
@@ -143,7 +150,7 @@ def text() -> Rule:
             raise ValueError
         return value.strip()
 
-    return Rule("非空文字", convert)
+    return Rule("非空文字", convert, type=str)
 
 
 def mapping(values: Rule) -> Rule:
@@ -161,7 +168,7 @@ def mapping(values: Rule) -> Rule:
             out[k.strip()] = values.convert(v)
         return out
 
-    return Rule(f"“名称: 值”的列表，每个值为{values.allowed}", convert)
+    return Rule(f"“名称: 值”的列表，每个值为{values.allowed}", convert, type=Mapping)
 
 
 def table(*params: Param) -> Rule:
@@ -292,3 +299,95 @@ def validate(raw: dict, where: str = "params.yaml", schema: tuple[Param, ...] = 
     if problems:
         raise ParamsError(f"{where} 有 {len(problems)} 处错误：\n" + "\n".join(f"  - {p}" for p in problems))
     return out
+
+
+# ---------------------------------------------------------------- the typed, frozen object
+
+
+class FrozenMap(Mapping):
+    """A read-only name → value table (jump_floor's 计量单位: 下限), so a frozen Params stays frozen."""
+
+    def __init__(self, items: Mapping | None = None):
+        self._items = dict(items or {})
+
+    def __getitem__(self, key):
+        return self._items[key]
+
+    def __iter__(self) -> Iterator:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._items.items()))
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._items!r})"
+
+
+class _ReadOnlyMapping(Mapping):
+    """The one transitional accessor: a Params also reads as a read-only mapping of key → value
+    (`p["jump_ratio"]`, `p.get(...)`, `{**p}`, `list(p)` in SCHEMA order), for code not yet converted to
+    attributes (helpers.ingest, while it is being split). New code reads attributes: `p.jump_ratio`.
+    An unknown key is a KeyError, as an unknown attribute is an AttributeError."""
+
+    def __getitem__(self, key: str):
+        if key not in self.__dataclass_fields__:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.__dataclass_fields__)
+
+    def __len__(self) -> int:
+        return len(self.__dataclass_fields__)
+
+    def replace(self, **changes):
+        """A copy with some values changed (an unknown key is a TypeError); the values are not re-checked."""
+        return dataclasses.replace(self, **changes)
+
+
+def _frozen_value(value):
+    return FrozenMap(value) if isinstance(value, dict) else value
+
+
+def _params_class(name: str, schema: tuple[Param, ...]) -> type:
+    """A frozen dataclass with one field per line of the schema: its type from the rule, its default
+    from the line (a nested table is a frozen dataclass of its own lines)."""
+    specs = []
+    for p in schema:
+        kind = _params_class(f"{name}_{p.key}", p.rule.params) if p.rule.params else p.rule.type
+        if p.rule.params:
+            default = dataclasses.field(default_factory=kind)
+        elif p.default is REQUIRED:
+            default = dataclasses.field()
+        elif isinstance(p.default, dict):
+            default = dataclasses.field(default_factory=lambda d=p.default: FrozenMap(d))
+        else:
+            default = dataclasses.field(default=p.default)
+        specs.append((p.key, kind, default))
+    cls = dataclasses.make_dataclass(name, specs, bases=(_ReadOnlyMapping,), frozen=True,
+                                     namespace={"__module__": __name__})
+    cls.__doc__ = "The parameters of params.yaml (docs/params.md): " + "、".join(p.key for p in schema)
+    return cls
+
+
+Params = _params_class("Params", SCHEMA)
+
+
+def build(values: Mapping, schema: tuple[Param, ...] = SCHEMA, cls: type = Params):
+    """The checked values (from `validate`) as a frozen Params; nested tables become nested objects.
+    A key that is no line of the schema is a TypeError naming it."""
+    known = {p.key: p for p in schema}
+    out = {}
+    for key, value in values.items():
+        p = known.get(key)
+        if p is not None and p.rule.params:
+            out[key] = build(value, p.rule.params, cls.__dataclass_fields__[key].type)
+        else:
+            out[key] = _frozen_value(value)
+    return cls(**out)
+
+
+DEFAULTS = Params()  # every default of SCHEMA (plan_start and organization unset): for code with no plan at hand

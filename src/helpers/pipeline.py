@@ -67,6 +67,37 @@ def earlier_quarters(data_dir: Path, quarter: str) -> list[str]:
     return quarters.present(data_dir, quarter, inclusive=False)
 
 
+def stale(data_dir: str | Path, quarter: str) -> bool:
+    """The one rule for processed data out of date (docs/datasets.md): QUARTER's ingest output is
+    missing, or an entry of data/raw/QUARTER (or that folder itself, which changes when a file is added,
+    renamed or removed) is newer than it. A run re-reads every earlier quarter regardless (it rebuilds
+    and records everything); what reuses processed data outside a run (scorecards) asks this."""
+    from . import datasets as D
+
+    try:
+        made = D.path(processed_dir(data_dir, quarter), D.SUBMISSIONS).stat().st_mtime_ns
+    except FileNotFoundError:
+        return True
+    raw = Path(data_dir) / "raw" / quarter
+    if not raw.is_dir():
+        return False
+    with os.scandir(raw) as entries:
+        newest = max([raw.stat().st_mtime_ns, *(e.stat(follow_symlinks=False).st_mtime_ns for e in entries)])
+    return newest > made
+
+
+def evaluation_stale(data_dir: str | Path, quarter: str) -> bool:
+    """QUARTER's evaluation (completion.csv) is missing, or older than the ingest output of a quarter up to it."""
+    from . import datasets as D
+
+    try:
+        made = D.path(processed_dir(data_dir, quarter), D.COMPLETION).stat().st_mtime_ns
+    except FileNotFoundError:
+        return True
+    inputs = (D.path(processed_dir(data_dir, q), D.SUBMISSIONS) for q in quarters.present(data_dir, quarter, stage="processed"))
+    return any(p.stat().st_mtime_ns > made for p in inputs)
+
+
 def normalize_notebook(path: Path) -> None:
     """Drop what varies from run to run (timestamps, durations, random cell ids); keep the parameters."""
     import nbformat
@@ -124,8 +155,8 @@ def run_quarter(quarter: str, as_of: dt.date | None = None, data_dir: str | Path
 
     The kernels start before this process imports pandas, nbformat and papermill (about 3 s from a
     fresh `yqeval run`), so those imports and the kernels' start overlap."""
-    quarter = quarters.validate(quarter)
-    as_of = as_of or quarters.quarter_end(quarter)
+    period = quarters.Period.parse(quarter, as_of)  # the CLI's text (or a caller's values), parsed once here
+    quarter, as_of = period.quarter, period.as_of
     data = Path(data_dir).resolve()
     reports = Path(reports_dir).resolve()
     if not (data / "raw" / quarter).is_dir():
@@ -183,7 +214,7 @@ def _run_locked(quarter: str, as_of: dt.date, data: Path, reports: Path, progres
             nb_dir.mkdir()
             # papermill runs from the data folder's parent, so the recorded parameter is a bare name and
             # an auditor's re-run in another folder executes (and records) exactly the same notebook
-            params = {"quarter": quarter, "as_of": as_of.isoformat(), "data_dir": data.name,
+            params = {"quarter": str(quarter), "as_of": as_of.isoformat(), "data_dir": data.name,
                       "output_dir": f"reports/{quarter}"}
             if compiled is not None:  # recorded in the manifest; a default run's parameters stay as they were
                 params["compiled"] = compiled.isoformat()

@@ -221,7 +221,7 @@ class Plan:
     registry: Registry
     tasks: dict[int, Task]
     indicators: dict[str, Indicator]
-    params: dict
+    params: params_schema.Params  # frozen, typed: plan.params.jump_ratio (docs/params.md)
     files: dict[str, Path]
     info: PlanInfo | None = None
     measures: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -269,6 +269,21 @@ class Plan:
 
     def led_tasks(self, unit: str) -> list[Task]:
         return [t for t in self.tasks.values() if unit in t.lead_units]
+
+    def led_indicators(self, unit: str) -> frozenset[str]:
+        """The indicators of the tasks UNIT leads that it does not report itself: its completion rows
+        for them carry the district figure (a lead row, docs/evaluation.md), not a figure of its own."""
+        return self._led_indicators.get(unit, frozenset())
+
+    @functools.cached_property
+    def _led_indicators(self) -> dict[str, frozenset[str]]:
+        out: dict[str, set[str]] = {}
+        for code, ind in self.indicators.items():
+            reporters = set(ind.reporters)
+            for unit in self.tasks[ind.task].lead_units:
+                if unit not in reporters:
+                    out.setdefault(unit, set()).add(code)
+        return {unit: frozenset(codes) for unit, codes in out.items()}
 
 
 # ---------------------------------------------------------------- loading
@@ -513,9 +528,10 @@ def load_measures(ref: Path) -> dict[str, dict[str, float]]:
     return table
 
 
-def load_params(ref: Path, info: PlanInfo | None = None) -> dict:
-    """params.yaml checked strictly against `params.SCHEMA` (unknown key, wrong type, out of range);
-    plan_start and organization default to plan.yaml's issued and compiler (docs/params.md)."""
+def load_params(ref: Path, info: PlanInfo | None = None) -> params_schema.Params:
+    """params.yaml checked strictly against `params.SCHEMA` (unknown key, wrong type, out of range),
+    built once into the frozen `params.Params`; plan_start and organization default to plan.yaml's
+    issued and compiler (docs/params.md)."""
     path = ref / "params.yaml"
     if not path.exists():
         raise ReferenceDataError(f"缺少参考数据文件：{path}")
@@ -531,7 +547,7 @@ def load_params(ref: Path, info: PlanInfo | None = None) -> dict:
     for key, what in (("plan_start", "plan.yaml issued（印发日期）"), ("organization", "plan.yaml compiler（编制单位）")):
         if params.get(key) in (None, ""):
             raise ReferenceDataError(f"{path}：未写 {key}，且缺少 {what}")
-    return params
+    return params_schema.build(params)
 
 
 def load_plan(ref: str | Path | None = None) -> Plan:

@@ -36,6 +36,7 @@ from .completion import (
     UNIDENTIFIED,
     QuarterOutputs,
 )
+from .params import DEFAULTS as DEFAULT_PARAMS
 from .paths import processed_dir, raw_dir, reference_dir
 from .reference import DISTRICT, Plan, load_plan
 
@@ -54,9 +55,17 @@ class ReportData(QuarterOutputs):
     carried: pd.DataFrame | None = None  # carried.csv: values carried into the district figures
 
 
-def load(data_dir: str | Path, quarter: str, plan: Plan | None = None) -> ReportData:
-    """Read what ingest and evaluate wrote for QUARTER."""
+class EvaluationDateMismatch(ValueError):
+    """The report was asked for one evaluation date, the processed data was evaluated at another."""
+
+
+def load(data_dir: str | Path, quarter: str, plan: Plan | None = None, as_of: dt.date | None = None) -> ReportData:
+    """Read what ingest and evaluate wrote for QUARTER.
+
+    as_of: the evaluation date the report is for (03_report's parameter): completion.csv must have been
+    evaluated at that date, else EvaluationDateMismatch in Chinese. None: the date the evaluation wrote."""
     plan = plan or load_plan(reference_dir(data_dir))
+    quarter = quarters.Quarter(quarter)
     folder = processed_dir(data_dir, quarter)
     comp = D.read(folder, D.COMPLETION)
     scores = D.read(folder, D.SCORES)
@@ -65,7 +74,12 @@ def load(data_dir: str | Path, quarter: str, plan: Plan | None = None) -> Report
     trend = D.read(folder, D.TREND)
     subs = D.read(folder, D.SUBMISSIONS)
     log = D.read_json(folder, D.INGEST_LOG)
-    as_of = dt.date.fromisoformat(comp["as_of"].iloc[0]) if len(comp) else quarters.quarter_end(quarter)
+    written = dt.date.fromisoformat(comp["as_of"].iloc[0]) if len(comp) else None
+    if as_of is not None and written is not None and as_of != written:
+        raise EvaluationDateMismatch(
+            f"评估日期不一致：报告的评估日期为 {as_of}，而 {D.path(folder, D.COMPLETION)} 是按 {written} 评估的"
+            f"（02_evaluate 以另一个评估日期运行过）。请用同一个评估日期重新运行：yqeval run {quarter} --as-of {as_of}")
+    as_of = as_of or written or quarters.as_of_date(quarter)
     carried = D.read(folder, D.CARRIED, missing_ok=True)
     return ReportData(quarter, as_of, comp, scores, reporting, D.read(folder, D.FLAGS), trend, subs,
                       D.read(folder, D.REJECTS), log, is_sample(data_dir, quarter, log), plan.district,
@@ -362,7 +376,7 @@ def bureau_table(rd: ReportData, plan: Plan) -> pd.DataFrame:
     rows = []
     for r in c.itertuples():
         ind = plan.indicators[r.indicator]
-        role = f"牵头（{rd.whole}数）" if "牵头任务" in str(r.flags) else "本单位填报"
+        role = f"牵头（{rd.whole}数）" if r.indicator in plan.led_indicators(r.scope) else "本单位填报"
         rows.append({"单位": r.scope, "任务": ind.task, "指标": f"{r.indicator} {ind.name}", "角色": role,
                      "计量单位": measure(ind), "完成": fmt_value(r.actual, ind.kind, ""),
                      "完成率": r.rate, "状态": r.status or "不考核"})
@@ -459,27 +473,27 @@ def input_files(rd: ReportData) -> pd.DataFrame:
 
 def method_text(plan: Plan) -> list[str]:
     p = plan.params
-    rule = "天数" if p.get("pace_rule", "days") == "days" else "月数"
+    rule = "天数" if p.pace_rule == "days" else "月数"
     return [
         "完成率 = 累计完成值 ÷ 目标值（比率指标为 Σ分子 ÷ Σ分母 ÷ 目标比率）；表中显示未封顶的完成率，"
         "仅在计算单位综合得分时按 100% 封顶。",
-        f"序时进度 = （评估日期 − 方案印发日期 {p['plan_start']}）÷（时限 − 方案印发日期），按{rule}计算，"
+        f"序时进度 = （评估日期 − 方案印发日期 {p.plan_start}）÷（时限 − 方案印发日期），按{rule}计算，"
         f"限定在 0～100% 之间。",
-        f"低于序时进度不超过 {p['severe_lag_points'] * 100:g} 个百分点为“滞后”，超过为“严重滞后”；时限已过仍未完成为"
+        f"低于序时进度不超过 {p.severe_lag_points * 100:g} 个百分点为“滞后”，超过为“严重滞后”；时限已过仍未完成为"
         f"“逾期未完成”，力争目标时限已过未达成为“未达成(力争)”。",
         "定性指标仅在状态为“已完成”且提供佐证材料时计为完成；未提供佐证的“已完成”按“推进中”计，并提示“缺少佐证”。",
         f"{plan.district}数为已报送单位之和，未报送单位不计为零，而在备注中注明“不含未报送单位”；单位综合得分中未报送或"
         "数据冲突的指标按 0 计。",
         f"以前报送过、本期没有可采用数据的单位（未报送、文件被退回、该行被退回、数据冲突），{plan.district}数沿用其最近一期的"
         f"累计值并标“沿用上期”；该单位本期仍按未报送计。{plan.district}累计值低于上期或异常增长时提示核查。"
-        if p.get("carry_forward", True) else f"{plan.district}数不沿用未报送单位的上期累计值（参数 carry_forward 为 false）。",
-        f"填报日期晚于季末 {p['late_report_days']} 天以上为迟报。累计值低于上期、环比增长超过 {p['jump_ratio']} 倍"
+        if p.carry_forward else f"{plan.district}数不沿用未报送单位的上期累计值（参数 carry_forward 为 false）。",
+        f"填报日期晚于季末 {p.late_report_days} 天以上为迟报。累计值低于上期、环比增长超过 {p.jump_ratio} 倍"
         f"等情况只作提示，不改变填报值。",
     ]
 
 
 def status_rules(plan: Plan | None = None) -> pd.DataFrame:
-    severe = plan.params["severe_lag_points"] if plan is not None else 0.30
+    severe = (plan.params if plan is not None else DEFAULT_PARAMS).severe_lag_points
     points = f"{severe * 100:g}个百分点"
     rules = [
         (DONE, "完成率 ≥ 100%，且在时限内达到"), (DONE_LATE, "完成率 ≥ 100%，首次达到的报告期晚于时限"),
@@ -502,7 +516,7 @@ def cover_html(rd: ReportData, plan: Plan, title: str | None = None) -> str:
     d = rd.as_of
     meta = {"报告期": f"{quarters.quarter_label(rd.quarter)}（{rd.quarter}）",
             "评估日期": f"{d.year}年{d.month}月{d.day}日",
-            "编制单位": str(plan.params.get("organization", "")),
+            "编制单位": str(plan.params.organization or ""),
             "评估依据": plan.words.basis}
     if rd.sample:
         meta["数据说明"] = "示例数据：由程序生成，不是真实统计"
@@ -628,7 +642,7 @@ def task_intro(rd: ReportData, plan: Plan) -> str:
     w = plan_words(rd, plan)
     return (f"方案附件《具体任务分解表》{w['tasks']}逐项对照。“{w['whole_done']}”为已报送单位之和"
             + ("（比率指标为分子之和 ÷ 分母之和）" if any(i.kind == "ratio" for i in plan.indicators.values()) else "")
-            + ("；本期没有可采用数据的单位沿用其最近一期累计值，标“沿用上期”" if plan.params.get("carry_forward", True)
+            + ("；本期没有可采用数据的单位沿用其最近一期累计值，标“沿用上期”" if plan.params.carry_forward
                else "")
             + "。“逾期/首次完成”列为已过时限未完成的逾期天数，或首次达到目标的报告期。")
 

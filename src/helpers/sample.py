@@ -32,7 +32,7 @@ from xml.sax.saxutils import escape as xml_escape
 import pandas as pd
 
 from .outputs import write_bytes
-from .paths import raw_dir
+from .paths import raw_dir, reference_dir
 from .quarters import quarter_end, quarter_label
 from .reference import Indicator, Plan, load_plan
 from .templates import (
@@ -653,7 +653,7 @@ def write_sample(data_dir: str | Path = "data", seed: int = 2019, plan: Plan | N
     data/raw holds evidence: a file there with other content (a unit's real submission under the same
     name) is never overwritten unless force is given; the whole call then writes nothing.
     """
-    plan = plan or load_plan()
+    plan = plan or load_plan(reference_dir(data_dir))  # --reference, else DATA_DIR/reference, else the project's
     files = [(raw_dir(data_dir, sf.quarter) / sf.name, _WRITERS[sf.fmt](plan, sf.form))
              for sf in sample_files(seed, plan)]
     clash = [path for path, data in files if path.exists() and path.read_bytes() != data]

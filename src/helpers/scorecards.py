@@ -24,7 +24,6 @@ import numpy as np
 import pandas as pd
 
 from . import completion as C
-from . import datasets as D
 from . import quarters, report
 from .layout import END_ID, report_css
 from .outputs import write_bytes
@@ -32,7 +31,6 @@ from .paths import processed_dir, raw_dir, reference_dir, safe_name
 from .reference import Plan, load_plan
 from .tables import html_table
 
-LEAD_FLAG = "牵头任务（"  # completion.csv marks a lead unit's rows 牵头任务（全区数） in the plan's words
 PCT = {"完成率": "pct", "序时进度": "pct"}
 _NONE = np.array([], dtype=np.intp)  # no rows: the positions of a unit a frame does not name
 
@@ -123,19 +121,19 @@ class CardContext:
 
 def ensure_processed(data_dir: str | Path, quarter: str, plan: Plan | None = None,
                      progress: Callable[[str], None] | None = None) -> bool:
-    """Ingest (earlier quarters too, where missing) and evaluate QUARTER unless completion.csv exists.
-
-    Returns True when it had to run.
+    """Bring QUARTER's processed data up to date: re-ingest every quarter up to it that the pipeline's
+    rule finds stale (`pipeline.stale`: missing, or a raw file newer than it), then evaluate QUARTER if
+    anything was re-read or its evaluation is stale. Returns True when it had to run.
     """
     from .ingest import ingest_quarter
+    from .pipeline import evaluation_stale, stale
 
     data_dir = Path(data_dir)
-    if D.exists(processed_dir(data_dir, quarter), D.COMPLETION):
+    todo = [q for q in quarters.present(data_dir, quarter) if stale(data_dir, q)]
+    if not todo and not evaluation_stale(data_dir, quarter):
         return False
     plan = plan or load_plan(reference_dir(data_dir))
-    for q in quarters.present(data_dir, quarter):
-        if q < quarter and D.exists(processed_dir(data_dir, q), D.SUBMISSIONS):
-            continue
+    for q in todo:
         _say(progress, f"[准备] 读取 {q} 的报送文件")
         ingest_quarter(q, data_dir, plan)
     _say(progress, f"[准备] 评估 {quarter}")
@@ -149,8 +147,7 @@ def load_context(data_dir: str | Path, quarter: str, as_of: dt.date | str | None
     data_dir = Path(data_dir)
     quarter = quarters.validate(quarter)
     plan = plan or load_plan(reference_dir(data_dir))
-    as_of = dt.date.fromisoformat(as_of) if isinstance(as_of, str) and as_of else as_of
-    as_of = as_of or quarters.quarter_end(quarter)  # never a date an earlier `evaluate --as-of` left behind
+    as_of = quarters.as_of_date(quarter, as_of)  # never a date an earlier `evaluate --as-of` left behind
     ensure_processed(data_dir, quarter, plan, progress)
     history = C.load_history(data_dir, quarter)
     rd = report.load(data_dir, quarter, plan)
@@ -190,9 +187,9 @@ def _unit_rows(ctx: CardContext, unit: str) -> pd.DataFrame:
 
 
 def _own_rows(ctx: CardContext, unit: str) -> pd.DataFrame:
-    """The unit's completion rows without the district rows of the tasks it leads (LEAD_FLAG)."""
+    """The unit's completion rows without the district rows of the tasks it leads (Plan.led_indicators)."""
     rows = _unit_rows(ctx, unit)
-    return rows[~rows["flags"].astype(str).str.contains(LEAD_FLAG, regex=False)]
+    return rows[~rows["indicator"].isin(ctx.plan.led_indicators(unit))]
 
 
 def _value_text(x: float, kind: str, unit: str) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 import xlsxwriter
 
 from .outputs import write_bytes
+from .params import DEFAULTS
 from .paths import safe_name
 from .quarters import quarter_end, quarter_label
 from .reference import Indicator, Plan, load_plan
@@ -29,7 +30,7 @@ LOCKED_COLUMNS = ("指标代码", "指标名称", "计量单位", "目标值")
 STATUSES = ("未启动", "推进中", "已完成")
 INSTRUCTIONS_SHEET = "填报说明"
 DATA_SHEET = "进展填报表"
-REPORT_DAYS = 10  # 季末后10日内报送, unless params.yaml late_report_days says otherwise
+REPORT_DAYS = DEFAULTS.late_report_days  # 季末后10日内报送, unless params.yaml late_report_days says otherwise
 # The form's title, note and instructions take the plan's words (plan.yaml, indicators.csv, params.yaml).
 SIGNATURE = "填报人：            联系电话："
 QUALITATIVE_HINT = "定性指标：在“进展状态”中选择，填写进展情况；已完成的须在“佐证材料”列明材料名称。累计完成值不填。"
@@ -40,7 +41,7 @@ NUMERALS = "①②③④⑤⑥⑦⑧⑨"
 
 
 def _days(plan: Plan) -> int:
-    return int(plan.params.get("late_report_days", REPORT_DAYS))
+    return plan.params.late_report_days
 
 
 def _ratios(plan: Plan) -> list[Indicator]:
@@ -295,7 +296,7 @@ def xlsx_bytes(plan: Plan, form: Form) -> bytes:
     buffer = io.BytesIO()
     wb = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
     wb.set_properties({"title": form.title, "subject": f"{form.unit} {form.quarter}",
-                       "author": plan.params.get("organization", ""), "created": document_time(form.quarter)})
+                       "author": plan.params.organization or "", "created": document_time(form.quarter)})
     fmt = _Formats(wb)
     fmt.author = plan.words.receiver
     _write_instructions(wb.add_worksheet(INSTRUCTIONS_SHEET), fmt, instruction_lines(plan, form))

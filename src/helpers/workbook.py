@@ -270,6 +270,6 @@ def workbook_bytes(sheet_list: list[Sheet], *, title: str, author: str, when: dt
 
 
 def write_workbook(rd, plan: Plan, data_dir: str | Path, path: str | Path, *, title: str) -> Path:
-    author = str(plan.params.get("organization", ""))
+    author = str(plan.params.organization or "")
     data = workbook_bytes(sheets(rd, plan, data_dir), title=title, author=author, when=rd.as_of)
     return write_bytes(Path(path), data)
