@@ -3,6 +3,7 @@ Chinese errors naming the file, the key and what is allowed."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 
@@ -35,11 +36,11 @@ def _error(ref) -> str:
 
 def test_the_committed_params_validate_with_their_values():
     params = load_params(PROJECT_ROOT / "data" / "reference")
-    assert list(params) == [p.key for p in P.SCHEMA]  # schema order, nothing else
-    assert isinstance(params["plan_start"], dt.date)
-    assert params["pace_rule"] in ("days", "months")
-    assert 0 < params["severe_lag_points"] <= 1
-    assert params["jump_floor"] and all(isinstance(v, int | float) for v in params["jump_floor"].values())
+    assert [f.name for f in dataclasses.fields(params)] == [p.key for p in P.SCHEMA]  # schema order, nothing else
+    assert isinstance(params.plan_start, dt.date)
+    assert params.pace_rule in ("days", "months")
+    assert 0 < params.severe_lag_points <= 1
+    assert params.jump_floor and all(isinstance(v, int | float) for v in params.jump_floor.values())
 
 
 def test_a_typo_is_caught_with_its_key_named_and_the_right_one_suggested(ref_copy):
@@ -94,7 +95,7 @@ def test_plan_start_and_organization_come_from_plan_yaml_when_params_leave_them_
     _write(ref_copy, "pace_rule: days\n")
     info = yaml.safe_load((ref_copy / "plan.yaml").read_text(encoding="utf-8"))
     params = load_plan(ref_copy).params
-    assert params["plan_start"] == info["issued"] and params["organization"] == info["compiler"]
+    assert params.plan_start == info["issued"] and params.organization == info["compiler"]
 
 
 def test_a_key_written_twice_and_broken_yaml(ref_copy):
@@ -111,8 +112,8 @@ def test_a_key_written_twice_and_broken_yaml(ref_copy):
 def test_defaults_fill_optional_keys_only(ref_copy):
     _write(ref_copy, "plan_start: 2020-01-15\norganization: 某办公室\n")
     params = load_params(ref_copy)
-    assert params["plan_start"] == dt.date(2020, 1, 15) and params["organization"] == "某办公室"
-    assert params["severe_lag_points"] == 0.30 and params["pace_rule"] == "days"
+    assert params.plan_start == dt.date(2020, 1, 15) and params.organization == "某办公室"
+    assert params.severe_lag_points == 0.30 and params.pace_rule == "days"
 
 
 def test_a_new_key_is_one_line_and_nested_groups_check_key_by_key():

@@ -237,7 +237,7 @@ def test_status_spellings_and_missing_evidence(ingested, quarter):
 @pytest.mark.parametrize("quarter", QUARTERS)
 def test_late_files_carry_their_date(ingested, plan, quarter):
     log = {e["unit"]: e for e in ingested[quarter].log["files"] if e["status"] == "ok"}
-    limit = quarter_end(quarter) + dt.timedelta(days=plan.params["late_report_days"])
+    limit = quarter_end(quarter) + dt.timedelta(days=plan.params.late_report_days)
     late = {u for u, e in log.items() if dt.date.fromisoformat(e["reported_on"]) > limit}
     assert late == {p.unit for p in _planted(quarter, "迟报")}
 

@@ -36,7 +36,7 @@ def test_params_is_frozen_and_refuses_unknown_keys(plan):
         p.replace(severe_lag_point=0.2)
     with pytest.raises(AttributeError):
         _ = p.severe_lag_point
-    with pytest.raises(KeyError):
+    with pytest.raises(TypeError):  # no mapping view: attributes only
         _ = p["severe_lag_point"]
     with pytest.raises(TypeError):
         p.jump_floor["万元"] = 1  # the nested table is read-only too
@@ -68,17 +68,17 @@ def test_params_are_built_once_from_the_file_with_its_values(ref_copy):
     p = load_plan(ref_copy).params
     assert p.resubmit_days == 9 and p.late_report_days == 10
     assert isinstance(p.plan_start, dt.date) and p.organization
-    # the one transitional mapping view (helpers.ingest): same values, SCHEMA order
-    assert p["resubmit_days"] == p.get("resubmit_days") == 9 and list(p) == [x.key for x in P.SCHEMA]
+    # read by attribute only: no mapping view through which a default could be repeated
+    assert [f.name for f in dataclasses.fields(p)] == [x.key for x in P.SCHEMA]
+    with pytest.raises(TypeError):
+        p["resubmit_days"]  # noqa: B018
+    assert not hasattr(p, "get")
 
 
 def test_no_parameter_default_is_repeated_at_a_call_site():
-    """plan.params is read by attribute; only helpers/ingest.py (being split elsewhere) may still use
-    the mapping view until the integrator converts it."""
+    """plan.params is read by attribute, everywhere (ingest included)."""
     offenders = []
     for path in sorted((PROJECT_ROOT / "src" / "helpers").rglob("*.py")):
-        if path.name == "ingest.py" or "ingest" in path.parent.name:
-            continue
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if re.search(r"plan\.params\.get\(|plan\.params\[", line):
                 offenders.append(f"{path.name}:{n}: {line.strip()}")

@@ -49,11 +49,11 @@ class Limits:
     reader_seconds: float = DEFAULTS.reader_seconds  # 读取单个文件的时间上限（秒）
 
     @classmethod
-    def from_params(cls, params: dict | None) -> Limits:
-        params = params or {}
+    def from_params(cls, params: object | None) -> Limits:
+        """The limits of a Params object (helpers.params: every field of Limits is a parameter); None: the defaults."""
         values = {}
         for f in fields(cls):
-            raw = params.get(f.name, f.default)
+            raw = getattr(params, f.name, f.default) if params is not None else f.default
             try:
                 value = float(raw)
             except (TypeError, ValueError):

@@ -326,22 +326,8 @@ class FrozenMap(Mapping):
         return f"FrozenMap({self._items!r})"
 
 
-class _ReadOnlyMapping(Mapping):
-    """The one transitional accessor: a Params also reads as a read-only mapping of key → value
-    (`p["jump_ratio"]`, `p.get(...)`, `{**p}`, `list(p)` in SCHEMA order), for code not yet converted to
-    attributes (helpers.ingest, while it is being split). New code reads attributes: `p.jump_ratio`.
-    An unknown key is a KeyError, as an unknown attribute is an AttributeError."""
-
-    def __getitem__(self, key: str):
-        if key not in self.__dataclass_fields__:
-            raise KeyError(key)
-        return getattr(self, key)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.__dataclass_fields__)
-
-    def __len__(self) -> int:
-        return len(self.__dataclass_fields__)
+class _Replaceable:
+    """What a Params can do besides being read by attribute (`p.jump_ratio`): make a changed copy."""
 
     def replace(self, **changes):
         """A copy with some values changed (an unknown key is a TypeError); the values are not re-checked."""
@@ -367,7 +353,7 @@ def _params_class(name: str, schema: tuple[Param, ...]) -> type:
         else:
             default = dataclasses.field(default=p.default)
         specs.append((p.key, kind, default))
-    cls = dataclasses.make_dataclass(name, specs, bases=(_ReadOnlyMapping,), frozen=True,
+    cls = dataclasses.make_dataclass(name, specs, bases=(_Replaceable,), frozen=True,
                                      namespace={"__module__": __name__})
     cls.__doc__ = "The parameters of params.yaml (docs/params.md): " + "、".join(p.key for p in schema)
     return cls

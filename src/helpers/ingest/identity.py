@@ -136,7 +136,6 @@ def resolve_unit(sources: Sources, plan: Plan, name: str) -> str:
     return next(iter(found))
 
 
-CLOSE_MATCH = 0.6  # similarity of two names' keys from which a registered name is a "close match"
 
 
 class UnknownUnit(FileRejected):
@@ -156,7 +155,7 @@ def close_unit(written: str, plan: Plan) -> str:
     if not key:
         return ""
     registry = plan.registry
-    cutoff = float(plan.params.get("unit_close_match", CLOSE_MATCH))
+    cutoff = plan.params.unit_close_match  # similarity of two names' keys from which a name is "close"
     names = [(n, n) for n in registry.units] + list(registry.aliases.items())
     close = {canonical for other, canonical in names
              if difflib.SequenceMatcher(None, key, name_key(other)).ratio() >= cutoff}

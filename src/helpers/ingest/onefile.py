@@ -45,7 +45,7 @@ def ingest_file(path: Path, name: str, quarter: str, plan: Plan, max_bytes: int 
         data = read_submission(path, max_bytes)
         entry = replace(entry, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
         limits = reader.limits if reader is not None else Limits.from_params(
-            {**plan.params, "max_file_mb": max_bytes / 1048576 if max_bytes else plan.params.get("max_file_mb", 20)})
+            plan.params.replace(max_file_mb=max_bytes / 1048576) if max_bytes else plan.params)
         sheets, notes = reader.read(name, data) if reader is not None else read_file(name, data, limits)
         del data
         entry = entry.warn(*notes)
