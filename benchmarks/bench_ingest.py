@@ -17,7 +17,7 @@ from pathlib import Path
 import xlsxwriter
 
 from helpers.ingest import ingest_files
-from helpers.reference import load_plan
+from helpers.plan.reference import load_plan
 
 HEADER = ["序号", "指标代码", "指标名称", "计量单位", "目标值", "累计完成值", "基数", "进展状态", "进展情况",
           "存在问题", "下步打算", "佐证材料"]

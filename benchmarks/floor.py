@@ -5,7 +5,7 @@ interpreter, against `yqeval run`:
 
     .venv/bin/python benchmarks/floor.py 3 /tmp/floor
 
-It imports only what the floor uses (papermill, nbformat, helpers.render), so the command is charged
+It imports only what the floor uses (papermill, nbformat, helpers.report.render), so the command is charged
 for nothing `yqeval run` would not also pay.
 """
 
@@ -35,7 +35,7 @@ def bench_floor(workdir: Path, n_notebooks: int = 3) -> dict:
     """n papermill executions of an empty notebook in this process, plus one one-page HTML→PDF."""
     import papermill as pm
 
-    from helpers import render
+    from helpers.report import render
 
     workdir.mkdir(parents=True, exist_ok=True)
     source = empty_notebook(workdir / "empty.ipynb")

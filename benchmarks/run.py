@@ -10,7 +10,7 @@
     in this process after its one-time imports (WeasyPrint, papermill) are paid, so neither side is
     charged for them; and as commands, `yqeval run` against the floor run as a script
     (benchmarks/floor.py, which imports only what the floor uses), each in a fresh interpreter. The in-process run is also timed once with cold
-    kernels (`run_quarter(warm=False)`), to show what `helpers.kernels` saves.
+    kernels (`run_quarter(warm=False)`), to show what `helpers.run.kernels` saves.
 (b) every unit's scorecard against one district report (target ≤ 3×), with a pool of 2 and serially;
 (c) ingest of 1,000 submission files (benchmarks/bench_ingest.py), files per second;
 (d) a synthetic province (1,500 township-level units, 100 counties, 8 quarters, the 22 indicators):
@@ -43,7 +43,7 @@ import bench_ingest  # noqa: E402
 import synth_province  # noqa: E402
 from floor import EMPTY_PAGE, bench_floor, empty_notebook  # noqa: E402
 
-from helpers.paths import PROJECT_ROOT  # noqa: E402
+from helpers.contract.paths import PROJECT_ROOT  # noqa: E402
 
 QUARTER = "2019Q4"
 FULL = {"repeat": 3, "floor_notebooks": 3, "cards": None, "ingest_files": 1000, "units": 1500, "counties": 100,
@@ -62,7 +62,7 @@ def warm_up_process(workdir: Path) -> None:
     CJK fonts) before anything is timed, so neither the floor nor the run is charged for them."""
     import papermill  # noqa: F401
 
-    from helpers import render
+    from helpers.report import render
 
     workdir.mkdir(parents=True, exist_ok=True)
     render.html_to_pdf(EMPTY_PAGE.format(css=render.report_css()), workdir / "warm_up.pdf")
@@ -78,7 +78,7 @@ def sample_data(workdir: Path) -> Path:
 
 
 def bench_district(data: Path, reports: Path, quarter: str = QUARTER, warm: bool = True) -> dict:
-    from helpers.pipeline import run_quarter
+    from helpers.run.pipeline import run_quarter
 
     t0 = time.perf_counter()
     result = run_quarter(quarter, data_dir=data, reports_dir=reports, progress=None, warm=warm)
@@ -161,7 +161,7 @@ def bench_report(data: Path, reports: Path, workdir: Path, n_notebooks: int, rep
 
 def bench_scorecards(data: Path, reports: Path, units: list[str] | None, workers: int,
                      quarter: str = QUARTER) -> dict:
-    from helpers.scorecards import run_scorecards
+    from helpers.run.cards import run_scorecards
 
     t0 = time.perf_counter()
     result = run_scorecards(quarter, units=units, data_dir=data, reports_dir=reports, workers=workers,
@@ -178,9 +178,9 @@ def bench_scorecards(data: Path, reports: Path, units: list[str] | None, workers
 def bench_scale(workdir: Path, n_units: int, n_counties: int, n_quarters: int, ingest_sample: int,
                 all_cards: bool = False) -> dict:
     """Run in a fresh process (see scale_in_subprocess) so its peak RSS is the province's alone."""
-    from helpers.completion import evaluate
+    from helpers.evaluate.completion import evaluate
     from helpers.ingest import ingest_files
-    from helpers.reference import load_plan
+    from helpers.plan.reference import load_plan
 
     ref = synth_province.make_reference(workdir / "reference", n_units, n_counties)
     t0 = time.perf_counter()
@@ -214,7 +214,7 @@ def bench_scale(workdir: Path, n_units: int, n_counties: int, n_quarters: int, i
 
 def card_html_cost(ctx, n: int = 40) -> float:
     """CPU seconds to build one card's HTML, over n units spread through the registry (after one warm-up)."""
-    from helpers.scorecards import card_html
+    from helpers.report.scorecards import card_html
 
     units = ctx.plan.reporters()
     chosen = units[::max(1, len(units) // n)][:n]
@@ -227,8 +227,9 @@ def card_html_cost(ctx, n: int = 40) -> float:
 
 def bench_province_cards(plan, history, quarter: str, ev, folder: Path, all_cards: bool) -> dict:
     """Per-card HTML cost at this size; with all_cards, every card's HTML and PDF (pool of 2), written out."""
-    from helpers import scorecards
-    from helpers.outputs import write_bytes
+    from helpers.contract.outputs import write_bytes
+    from helpers.report import scorecards
+    from helpers.run import cards
 
     t0 = time.perf_counter()
     ctx = synth_province.card_context(plan, history, quarter, ev)
@@ -239,7 +240,7 @@ def bench_province_cards(plan, history, quarter: str, ev, folder: Path, all_card
         docs = [scorecards.card_html(ctx, u) for u in units]
         html_s = time.perf_counter() - t0
         pdfs = scorecards._pdfs(docs, workers=2, when=ctx.as_of)
-        names = scorecards.unique_file_names(units)
+        names = cards.unique_file_names(units)
         for unit, doc, pdf in zip(units, docs, pdfs, strict=True):
             write_bytes(folder / f"{names[unit]}.html", doc.encode("utf-8"))
             write_bytes(folder / f"{names[unit]}.pdf", pdf)
@@ -375,7 +376,7 @@ def run_all(size: dict, workdir: Path, out: Path | None) -> dict:
     results["scorecards_pool"] = bench_scorecards(data, reports, size["cards"], workers=2)
     results["scorecards_serial"] = bench_scorecards(data, reports, size["cards"], workers=1)
     results["ingest"] = bench_ingest.run(size["ingest_files"], workdir / "ingest")
-    from helpers.scorecards import load_context
+    from helpers.run.cards import card_context as load_context
 
     ctx = load_context(data, QUARTER, progress=None)
     results["card_html_sample"] = {"units": len(ctx.plan.reporters()), "card_html_cpu_s": card_html_cost(ctx)}

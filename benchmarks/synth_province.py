@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers import quarters
-from helpers.completion import QUAL_DONE, QUAL_ONGOING, QuarterData
-from helpers.paths import PROJECT_ROOT
-from helpers.reference import TOWNSHIP_KINDS, Plan
+from helpers.contract.paths import PROJECT_ROOT
+from helpers.evaluate.completion import QUAL_DONE, QUAL_ONGOING, QuarterData
+from helpers.plan import quarters
+from helpers.plan.reference import TOWNSHIP_KINDS, Plan
 
 SUBMISSION_COLUMNS = ["quarter", "unit", "indicator", "value", "raw_value", "denominator", "raw_denominator",
                       "status", "approximate", "narrative", "problems", "next_steps", "evidence", "reported_on",
@@ -100,8 +100,9 @@ def make_history(plan: Plan, qs: list[str], seed: int = 7, missing: float = 0.02
 def card_context(plan: Plan, history: dict[str, QuarterData], quarter: str, ev=None):
     """The scorecards' context of the synthetic province's last quarter (as scorecards.load_context
     builds it from the processed files), from the evaluation in memory."""
-    from helpers import report, scorecards
-    from helpers.completion import evaluate
+    from helpers.evaluate.completion import evaluate
+    from helpers.report import scorecards
+    from helpers.report import sections as report
 
     as_of = quarters.quarter_end(quarter)
     ev = ev or evaluate(history, quarter, as_of, plan)

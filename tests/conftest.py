@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers.paths import PROJECT_ROOT
-from helpers.reference import load_plan
+from helpers.contract.paths import PROJECT_ROOT
+from helpers.plan.reference import load_plan
 
 SEED = PROJECT_ROOT / "data" / "reference" / "seed" / "埇政办秘〔2019〕38号.txt"
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from helpers.paths import PROJECT_ROOT
-from helpers.reference import load_plan
-from helpers.templates import blank_form, safe_filename, xlsx_bytes
+from helpers.contract.paths import PROJECT_ROOT
+from helpers.plan.reference import load_plan
+from helpers.plan.templates import blank_form, safe_filename, xlsx_bytes
 
 EXAMPLE = PROJECT_ROOT / "examples" / "桐川县" / "reference"
 QUARTERS = ("2021Q2", "2021Q3")

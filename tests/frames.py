@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from helpers.completion import QuarterData
+from helpers.evaluate.completion import QuarterData
 from helpers.ingest import SUBMISSION_COLUMNS
 
 

@@ -5,7 +5,7 @@ import os
 import shutil
 from pathlib import Path
 
-from helpers import manifest as mf
+from helpers.audit import manifest as mf
 
 
 def commit_stand_in(quarter: str, as_of, data: Path, reports: Path, staging: Path, outputs: list,

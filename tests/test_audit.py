@@ -16,11 +16,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from helpers import audit_diff, quarters
-from helpers import manifest as mf
-from helpers import verify as vf
+from helpers.audit import changes as audit_diff
+from helpers.audit import manifest as mf
+from helpers.contract.paths import PROJECT_ROOT
 from helpers.ingest import ingest_quarter
-from helpers.paths import PROJECT_ROOT
+from helpers.plan import quarters
+from helpers.run import verify as vf
 
 from .runs import commit_stand_in
 
@@ -189,7 +190,7 @@ def test_diff_of_identical_records_is_unchanged():
 
 @pytest.mark.slow  # renders the card's PDF three times (about 10 s)
 def test_scorecards_are_in_the_manifest_and_a_changed_card_fails_verify(project):
-    from helpers.scorecards import run_scorecards
+    from helpers.run.cards import run_scorecards
 
     result = run_scorecards(QUARTER, units=["符离集镇"], data_dir=project / "data", reports_dir=project / "reports",
                             workers=1, progress=None)
@@ -214,7 +215,7 @@ def test_cards_without_a_run_get_a_manifest_of_their_own(tmp_path):
     raw = tmp_path / "data" / "raw" / QUARTER
     raw.mkdir(parents=True)
     shutil.copy2(PROJECT_ROOT / "data" / "raw" / QUARTER / FILES[0], raw / FILES[0])
-    from helpers.scorecards import run_scorecards
+    from helpers.run.cards import run_scorecards
 
     run_scorecards(QUARTER, units=["符离镇"], data_dir=tmp_path / "data", reports_dir=tmp_path / "reports",
                    workers=1, progress=None)

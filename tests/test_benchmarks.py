@@ -6,7 +6,7 @@ No timing is asserted; only that every figure is produced and written.
 import importlib.util
 import json
 
-from helpers.paths import PROJECT_ROOT
+from helpers.contract.paths import PROJECT_ROOT
 
 
 def _load_run():
@@ -34,7 +34,7 @@ def test_benchmarks_run_at_smoke_size(tmp_path, capsys):
 
 def test_synthetic_reference_has_every_township_as_reporter(tmp_path):
     run = _load_run()
-    from helpers.reference import load_plan
+    from helpers.plan.reference import load_plan
 
     plan = load_plan(run.synth_province.make_reference(tmp_path / "ref", 60, 4))
     towns = plan.registry.of_kind("镇", "乡")

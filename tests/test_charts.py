@@ -7,7 +7,7 @@ import pytest
 from matplotlib import font_manager
 from matplotlib.colors import to_rgb
 
-from helpers import charts
+from helpers.report import charts
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

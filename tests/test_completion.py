@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.completion import (
+from helpers.evaluate.completion import (
     BEHIND,
     CONFLICT,
     DONE,
@@ -22,7 +22,7 @@ from helpers.completion import (
     pace,
     status_for,
 )
-from helpers.reference import DISTRICT
+from helpers.plan.reference import DISTRICT
 
 from .frames import qd
 

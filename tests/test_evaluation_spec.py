@@ -12,7 +12,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from helpers.completion import (
+from helpers.evaluate.completion import (
     BEHIND,
     CONFLICT,
     DONE,
@@ -26,7 +26,7 @@ from helpers.completion import (
     evaluate,
     pace,
 )
-from helpers.reference import DISTRICT
+from helpers.plan.reference import DISTRICT
 
 from .frames import qd
 

@@ -7,10 +7,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from helpers import pipeline, templates, verify
-from helpers.outputs import read_csv
-from helpers.reference import load_plan
-from helpers.scorecards import run_scorecards
+from helpers.contract.outputs import read_csv
+from helpers.plan import templates
+from helpers.plan.reference import load_plan
+from helpers.run import pipeline, verify
+from helpers.run.cards import run_scorecards
 
 from .example_plan import QUARTERS, write_example
 
@@ -101,7 +102,7 @@ def test_scorecards_and_verify(run, capsys):
 
 
 def test_trend_chart_axis_follows_the_kind(run):
-    from helpers import report
+    from helpers.report import sections as report
 
     plan = load_plan(run["ref"])
     rd = report.load(run["data"], "2021Q3", plan)
@@ -113,7 +114,7 @@ def test_trend_chart_axis_follows_the_kind(run):
 def test_a_share_is_flagged_only_when_it_exceeds_the_total(run):
     import dataclasses
 
-    from helpers import completion as C
+    from helpers.evaluate import completion as C
 
     plan = load_plan(run["ref"])
     history = C.load_history(run["data"], "2021Q3")

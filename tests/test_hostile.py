@@ -21,11 +21,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import cli, runstate
+from helpers import cli
+from helpers.audit.manifest import input_records
+from helpers.contract.outputs import read_csv
+from helpers.contract.paths import PROJECT_ROOT
 from helpers.ingest import ingest_quarter
-from helpers.manifest import input_records
-from helpers.outputs import read_csv
-from helpers.paths import PROJECT_ROOT
+from helpers.run import runstate
 
 from . import hostile
 from .filewriters import COL, form, line, write_csv, write_xlsx
@@ -145,7 +146,7 @@ _MEASURE = textwrap.dedent("""
     import json, resource, sys, time
     from pathlib import Path
     from helpers.ingest import ingest_files
-    from helpers.reference import load_plan
+    from helpers.plan.reference import load_plan
     t = time.perf_counter()
     result = ingest_files(sys.argv[2:], "2019Q4", load_plan(sys.argv[1]))
     seconds = time.perf_counter() - t
@@ -200,7 +201,7 @@ def test_csv_outputs_neutralise_formulas_and_keep_numbers(data, plan):
 
 
 def test_a_second_run_on_the_same_data_folder_refuses_with_a_clear_line(data, plan, capsys):
-    from helpers.pipeline import RunError, run_quarter
+    from helpers.run.pipeline import RunError, run_quarter
 
     with runstate.run_lock(data):
         with pytest.raises(RunError, match=f"正被另一个 yqeval 运行使用（进程 {os.getpid()}）"):
@@ -257,7 +258,7 @@ def test_exit_codes_and_one_chinese_line(tmp_path, capsys, monkeypatch):
     good(data / "raw" / Q / GOOD)
     import errno
 
-    from helpers import outputs
+    from helpers.contract import outputs
 
     def full(path, data_bytes):
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
@@ -322,7 +323,7 @@ def _tree(root: Path, skip: tuple[str, ...]) -> dict[str, tuple[int, int]]:
 def test_a_run_with_the_corpus_mixed_into_the_sample_finishes_with_a_report(tmp_path, tmp_path_factory):
     import shutil
 
-    from helpers.pipeline import run_quarter
+    from helpers.run.pipeline import run_quarter
 
     data, reports = tmp_path / "data", tmp_path / "reports"
     shutil.copytree(PROJECT_ROOT / "data" / "raw", data / "raw", ignore=shutil.ignore_patterns(".gitkeep"))
@@ -362,7 +363,7 @@ def test_a_run_with_the_corpus_mixed_into_the_sample_finishes_with_a_report(tmp_
 def test_a_killed_run_leaves_processed_data_and_report_of_the_previous_run(tmp_path):
     import shutil
 
-    from helpers.pipeline import run_quarter
+    from helpers.run.pipeline import run_quarter
 
     data, reports = tmp_path / "data", tmp_path / "reports"
     shutil.copytree(PROJECT_ROOT / "data" / "raw", data / "raw", ignore=shutil.ignore_patterns(".gitkeep"))
@@ -387,7 +388,7 @@ def test_a_killed_run_leaves_processed_data_and_report_of_the_previous_run(tmp_p
 
 
 def test_a_failed_runs_folder_keeps_no_finished_looking_report(tmp_path):
-    from helpers.pipeline import _unfinish
+    from helpers.run.pipeline import _unfinish
 
     (tmp_path / "notebooks").mkdir()
     for name in ("报告.html", "报告.pdf", "manifest.json", "notebooks/03_report.ipynb"):
@@ -405,7 +406,7 @@ def test_excel_outputs_keep_formula_text_as_text(tmp_path):
     import openpyxl
     import pandas as pd
 
-    from helpers import reminders
+    from helpers.run import reminders
 
     evil = '=HYPERLINK("http://example.invalid","点我")'
     df = pd.DataFrame({"序号": [1], "单位": ["某乡"], "问题": [evil], "联系电话": ["@SUM(1+1)"]})

@@ -10,12 +10,13 @@ import shutil
 import pandas as pd
 import pytest
 
-from helpers import incentives, report
-from helpers.completion import evaluate_quarter
+from helpers.contract.paths import PROJECT_ROOT
+from helpers.evaluate import incentives
+from helpers.evaluate.completion import evaluate_quarter
 from helpers.ingest import ingest_quarter
-from helpers.paths import PROJECT_ROOT
-from helpers.reference import DISTRICT, ReferenceDataError, load_plan
-from helpers.templates import BASIS_HINT, blank_form, instruction_lines
+from helpers.plan.reference import DISTRICT, ReferenceDataError, load_plan
+from helpers.plan.templates import BASIS_HINT, blank_form, instruction_lines
+from helpers.report import sections as report
 
 from .conftest import SEED
 from .frames import qd

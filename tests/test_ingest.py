@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 from helpers import cli
+from helpers.contract.outputs import read_csv
 from helpers.ingest import REJECT_COLUMNS, SUBMISSION_COLUMNS, ingest_files, ingest_quarter
-from helpers.outputs import read_csv
 
 from .filewriters import (
     COL,
@@ -486,7 +486,7 @@ def test_col_layout_matches_header():
 
 
 def test_column_letters_and_column_index_are_inverses():
-    from helpers.readers import column_index, column_letters
+    from helpers.ingest.readers import column_index, column_letters
 
     assert [column_letters(i) for i in (0, 12, 25, 26, 701, 702)] == ["A", "M", "Z", "AA", "ZZ", "AAA"]
     assert all(column_index(column_letters(i)) == i for i in range(800))

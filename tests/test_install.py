@@ -19,10 +19,10 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from helpers import kernels, pipeline
-from helpers import manifest as mf
-from helpers import verify as vf
-from helpers.paths import PROJECT_ROOT
+from helpers.audit import manifest as mf
+from helpers.contract.paths import PROJECT_ROOT
+from helpers.run import kernels, pipeline
+from helpers.run import verify as vf
 
 PYPROJECT = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 LOCK = PROJECT_ROOT / "requirements.lock"
@@ -288,7 +288,7 @@ def test_every_embedded_font_face_is_recorded(tmp_path):
 
 
 def test_scorecard_pdfs_are_the_same_with_a_spawned_pool():
-    from helpers import scorecards
+    from helpers.report import scorecards
 
     docs = [f"<p>单位 {i}</p>" for i in range(2)]
     serial = list(scorecards._pdfs(docs, workers=1))

@@ -14,16 +14,16 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from helpers import kernels
+from helpers.run import kernels
 
-PROBE = "helpers.quarters"  # not imported when a kernel starts; the notebook's second cell imports it
+PROBE = "helpers.plan.quarters"  # not imported when a kernel starts; the notebook's second cell imports it
 
 
 def _notebook(path):
     nb = new_notebook(cells=[
         new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
         new_code_cell(f"import sys\nprint({PROBE!r} in sys.modules, sorted(n for n in dir() if not n.startswith('_')))"),
-        new_code_cell("from helpers import quarters\nprint(quarters.validate('2019q4'))"),
+        new_code_cell("from helpers.plan import quarters\nprint(quarters.validate('2019q4'))"),
         new_code_cell("print(get_ipython().history_manager.hist_file)"),
     ])
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
@@ -35,26 +35,26 @@ def test_imported_modules_reads_import_statements_in_order():
     nb = new_notebook(cells=[
         new_markdown_cell("import nothing_from_markdown"),
         new_code_cell("import pandas as pd\nimport a.b, c"),
-        new_code_cell("from helpers import charts, report\nfrom x.y import *\nfrom . import local"),
+        new_code_cell("from helpers.report import charts, sections\nfrom x.y import *\nfrom . import local"),
         new_code_cell("%matplotlib inline\nimport from_a_magic_cell"),
         new_code_cell("def f():\n    import inside_function\nimport pandas"),
     ])
     assert kernels.imported_modules(nb) == [
-        "pandas", "a.b", "c", "helpers", "helpers.charts", "helpers.report", "x.y", "inside_function"]
+        "pandas", "a.b", "c", "helpers.report", "helpers.report.charts", "helpers.report.sections", "x.y", "inside_function"]
 
 
 def test_imported_modules_of_the_report_notebook_include_its_chart_module():
-    from helpers.paths import PROJECT_ROOT
+    from helpers.contract.paths import PROJECT_ROOT
 
     modules = kernels.imported_modules(PROJECT_ROOT / "notebooks" / "03_report.ipynb")
-    assert {"helpers.charts", "helpers.report", "pandas"} & set(modules) >= {"helpers.charts", "helpers.report"}
+    assert {"helpers.report.charts", "helpers.report.sections", "pandas"} & set(modules) >= {"helpers.report.charts", "helpers.report.sections"}
 
 
 def test_warm_code_imports_and_binds_no_name(tmp_path):
     """Run the warm-up statement in a fresh interpreter: modules loaded, namespace untouched, failures quiet."""
-    code = kernels.warm_code(["json", "no_such_module_yqeval", "helpers.quarters"])
+    code = kernels.warm_code(["json", "no_such_module_yqeval", "helpers.plan.quarters"])
     script = (f"before = set(globals())\n{code}\n"
-              "print(sorted(set(globals()) - before - {'before'}), 'helpers.quarters' in __import__('sys').modules)")
+              "print(sorted(set(globals()) - before - {'before'}), 'helpers.plan.quarters' in __import__('sys').modules)")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[] True"
 

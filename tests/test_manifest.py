@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import manifest as mf
-from helpers import verify as vf
-from helpers.paths import PROJECT_ROOT
+from helpers.audit import manifest as mf
+from helpers.contract.paths import PROJECT_ROOT
+from helpers.run import verify as vf
 
 from .runs import commit_stand_in
 

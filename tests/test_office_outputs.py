@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import commentary, docx_report, figures, notices
-from helpers.params import Params
-from helpers.paths import PROJECT_ROOT
+from helpers.contract.paths import PROJECT_ROOT
+from helpers.plan.params import Params
+from helpers.report import commentary, docx_report, figures, notices
 
 Q = "2019Q4"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -83,7 +83,7 @@ def test_no_file_or_only_notes_gives_no_section(tmp_path):
 
 def test_the_commentary_folder_is_data_not_code():
     """Editing data/commentary/<quarter>.md must leave a run `dirty: false`."""
-    from helpers.manifest import code_revision
+    from helpers.audit.manifest import code_revision
 
     if code_revision() is None:
         pytest.skip("not a git checkout")
@@ -185,8 +185,8 @@ def test_notice_hints_and_deadline():
 
 @pytest.fixture(scope="module")
 def office(tmp_path_factory):
-    from helpers.pipeline import run_quarter
-    from helpers.verify import verify
+    from helpers.run.pipeline import run_quarter
+    from helpers.run.verify import verify
 
     root = tmp_path_factory.mktemp("office")
     data = root / "data"
@@ -250,8 +250,8 @@ def test_commentary_appears_after_the_overview_in_html_pdf_and_docx(office):
 
 @pytest.mark.slow
 def test_commentary_is_an_input_of_the_manifest_and_verify_names_a_change(office):
-    from helpers.manifest import load_manifest
-    from helpers.verify import check_inputs
+    from helpers.audit.manifest import load_manifest
+    from helpers.run.verify import check_inputs
 
     m = load_manifest(office["result"].manifest)
     rec = [r for r in m["inputs"] if r["path"] == "commentary/2019Q4.md"]
@@ -269,7 +269,7 @@ def test_commentary_is_an_input_of_the_manifest_and_verify_names_a_change(office
 
 @pytest.mark.slow
 def test_docx_xlsx_and_notices_are_listed_and_byte_identical_across_runs(office):
-    from helpers.manifest import load_manifest
+    from helpers.audit.manifest import load_manifest
 
     outputs = {r["path"] for r in load_manifest(office["result"].manifest)["outputs"]}
     folder = office["result"].folder
@@ -309,8 +309,9 @@ def test_the_workbook_holds_numbers_formats_fills_frozen_headers_and_filters(off
 def test_incentives_sheet_when_the_calculation_exists(office):
     import openpyxl
 
-    from helpers import report, workbook
-    from helpers.reference import load_plan
+    from helpers.plan.reference import load_plan
+    from helpers.report import sections as report
+    from helpers.report import workbook
 
     data = office["data"]
     (data / "processed" / Q / "incentives.csv").write_text("单位,综合得分,奖补金额（万元）\n符离镇,0.75,12.5\n",
@@ -339,9 +340,10 @@ def test_a_notice_names_file_sheet_row_value_reason_fix_and_deadline(office):
 
 @pytest.mark.slow
 def test_the_unit_s_paragraph_is_on_its_scorecard(office):
-    from helpers import scorecards
+    from helpers.report import scorecards
+    from helpers.run import cards
 
-    ctx = scorecards.load_context(office["data"], Q)
+    ctx = cards.card_context(office["data"], Q)
     assert "请大营镇核对指标代码后补报。" in scorecards.card_html(ctx, "大营镇")
     assert "办公室评估意见" not in scorecards.card_html(ctx, "符离镇")
 
@@ -379,7 +381,7 @@ def test_libreoffice_converts_the_docx_and_opens_the_xlsx(office, tmp_path):
 def test_heat_map_tells_not_assigned_from_not_reported_and_names_indicators():
     import pandas as pd
 
-    from helpers import charts
+    from helpers.report import charts
 
     charts.setup_style()
     rates = pd.DataFrame({"T01": [0.5, float("nan")], "T02": [float("nan"), 1.0]}, index=["甲镇", "乙镇"])
@@ -397,7 +399,7 @@ def test_heat_map_tells_not_assigned_from_not_reported_and_names_indicators():
 def test_rate_matrix_records_who_was_given_each_indicator(plan):
     import pandas as pd
 
-    from helpers import report
+    from helpers.report import sections as report
 
     class RD:
         whole = plan.district
@@ -410,7 +412,7 @@ def test_rate_matrix_records_who_was_given_each_indicator(plan):
 
 
 def test_measure_goes_in_its_own_column(plan):
-    from helpers import report
+    from helpers.report import sections as report
 
     ind = plan.indicators
     assert report.measure(ind["T01"]) == ind["T01"].unit

@@ -5,7 +5,7 @@ import stat
 
 import pandas as pd
 
-from helpers.outputs import read_csv, umask, write_csv
+from helpers.contract.outputs import read_csv, umask, write_csv
 
 
 def test_csv_has_bom_fixed_line_ends_and_plain_floats(tmp_path):

@@ -10,9 +10,9 @@ import re
 import pytest
 
 from helpers import cli
-from helpers import params as P
-from helpers.paths import PROJECT_ROOT
-from helpers.reference import ReferenceDataError, load_params, load_plan
+from helpers.contract.paths import PROJECT_ROOT
+from helpers.plan import params as P
+from helpers.plan.reference import ReferenceDataError, load_params, load_plan
 
 
 def _write(ref, text: str) -> None:

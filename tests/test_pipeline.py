@@ -4,7 +4,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from helpers import pipeline
+from helpers.run import pipeline
 
 
 def test_swap_replaces_the_report_and_says_when_scorecards_go(tmp_path):
@@ -52,9 +52,9 @@ def test_earlier_quarters_are_the_raw_folders_before_this_one(tmp_path):
 
 
 def test_history_is_what_was_processed_and_a_run_refuses_processed_data_without_raw(tmp_path, plan):
-    from helpers.completion import load_history
+    from helpers.evaluate.completion import load_history
     from helpers.ingest import ingest_quarter
-    from helpers.quarters import present
+    from helpers.plan.quarters import present
 
     for q in ("2019Q4", "2020Q1"):
         (tmp_path / "raw" / q).mkdir(parents=True)

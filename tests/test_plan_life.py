@@ -18,8 +18,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from helpers import report
-from helpers.completion import (
+from helpers.evaluate.completion import (
     DONE_LATE,
     MISSING,
     OVERDUE,
@@ -29,7 +28,8 @@ from helpers.completion import (
     evaluate,
 )
 from helpers.ingest import close_unit
-from helpers.reference import DISTRICT
+from helpers.plan.reference import DISTRICT
+from helpers.report import sections as report
 
 from .frames import qd
 
@@ -240,7 +240,7 @@ def test_misnamed_file_through_ingest(tmp_path, plan):
 
 
 def test_reminders_list_and_contacts(tmp_path, plan):
-    from helpers.reminders import chase_list
+    from helpers.run.reminders import chase_list
 
     h = history()
     ref = tmp_path / "ref"
@@ -266,9 +266,9 @@ def test_reminders_list_and_contacts(tmp_path, plan):
 def sample(tmp_path_factory):
     import shutil
 
-    from helpers.completion import evaluate_quarter
+    from helpers.contract.paths import PROJECT_ROOT
+    from helpers.evaluate.completion import evaluate_quarter
     from helpers.ingest import ingest_quarter
-    from helpers.paths import PROJECT_ROOT
 
     data = tmp_path_factory.mktemp("life") / "data"
     shutil.copytree(PROJECT_ROOT / "data" / "raw", data / "raw")
@@ -304,9 +304,10 @@ def test_sample_2020q2_district_includes_carried_values_and_says_so(sample, plan
 
 
 def test_sample_scorecard_of_a_misnamed_file(sample, plan):
-    from helpers import scorecards
+    from helpers.report import scorecards
+    from helpers.run import cards
 
-    ctx = scorecards.load_context(sample, "2020Q2", plan=plan, progress=None)
+    ctx = cards.card_context(sample, "2020Q2", plan=plan, progress=None)
     body = scorecards.card_body(ctx, "芦岭镇")
     assert "芦岭乡_2020Q2.xlsx" in body and "本期没有被退回的数据" not in body
     assert UNIDENTIFIED in body and "本期全区数沿用了本单位2020Q1的累计值" in body
@@ -326,7 +327,7 @@ def test_sample_2020q3_district_fall_and_jump(sample):
 def test_sample_reminders_xlsx_and_run_actions(sample, tmp_path):
     import openpyxl
 
-    from helpers.reminders import run_actions, run_reminders
+    from helpers.run.reminders import run_actions, run_reminders
     from helpers.sample import PLANTED
 
     lines = []

@@ -12,8 +12,8 @@ import re
 
 import pytest
 
-from helpers.paths import PROJECT_ROOT
-from helpers.reference import load_plan
+from helpers.contract.paths import PROJECT_ROOT
+from helpers.plan.reference import load_plan
 
 EXCEPT = {PROJECT_ROOT / "src" / "helpers" / "sample.py"}
 FOLDERS = [PROJECT_ROOT / "data" / "reference", *sorted((PROJECT_ROOT / "examples").glob("*/reference"))]

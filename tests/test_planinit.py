@@ -9,9 +9,9 @@ import openpyxl
 import pytest
 
 from helpers import cli
-from helpers.paths import PROJECT_ROOT
-from helpers.planinit import check_plan, read_annex, read_deadline, read_task_text
-from helpers.reference import load_plan
+from helpers.contract.paths import PROJECT_ROOT
+from helpers.plan.planinit import check_plan, read_annex, read_deadline, read_task_text
+from helpers.plan.reference import load_plan
 
 SEED = PROJECT_ROOT / "data" / "reference"
 EXAMPLE = PROJECT_ROOT / "examples" / "桐川县" / "reference"

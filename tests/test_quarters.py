@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from helpers.quarters import find_quarter, parse_quarter, quarter_end, quarter_label, quarter_start
+from helpers.plan.quarters import find_quarter, parse_quarter, quarter_end, quarter_label, quarter_start
 
 
 @pytest.mark.parametrize("text", ["2019Q4", "2019-Q4", "2019q4", "2019年第四季度", "2019年四季度", "2019年第4季度",

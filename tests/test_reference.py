@@ -7,7 +7,7 @@ import re
 import pytest
 
 from helpers import cli
-from helpers.reference import ReferenceDataError, load_plan, name_key
+from helpers.plan.reference import ReferenceDataError, load_plan, name_key
 
 from .conftest import SEED
 

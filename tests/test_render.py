@@ -13,7 +13,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from pypdf import PdfReader
 
-from helpers import render
+from helpers.report import render
 
 TITLE = "埇桥区农村电商优化升级工作评估报告"
 PLANTED = "<script>alert(1)</script>"
@@ -36,7 +36,7 @@ def _notebook():
             import sys, warnings
             import numpy as np, pandas as pd
             from IPython.display import HTML, display
-            from helpers import charts, render, tables
+            from helpers.report import charts, render, tables
             charts.setup_style()
             display(HTML(render.cover_html({TITLE!r}, f'{{quarter}} 季度', {{'报告期': quarter, '编制单位': '区商务局'}}, sample=True)))
             """

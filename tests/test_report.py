@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from helpers import pipeline, report
-from helpers.paths import PROJECT_ROOT
+from helpers.contract.paths import PROJECT_ROOT
+from helpers.report import sections as report
+from helpers.run import pipeline
 
 Q = "2019Q4"
 PLANT = "<script>alert(1)</script>缺少人手"
@@ -116,7 +117,7 @@ def test_a_failed_run_leaves_the_last_good_report(run, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("渲染失败（测试）")
 
-    monkeypatch.setattr("helpers.render.render_report", broken)
+    monkeypatch.setattr("helpers.report.render.render_report", broken)
     with pytest.raises(RuntimeError):
         pipeline.run_quarter(Q, data_dir=root / "data", reports_dir=root / "reports", progress=None)
     after = {p: p.read_bytes() for p in result.folder.rglob("*") if p.is_file()}
@@ -135,7 +136,7 @@ def test_ingest_warnings_reach_the_report():
 def test_input_files_table_is_in_chinese_with_short_digests():
     from types import SimpleNamespace
 
-    from helpers import report
+    from helpers.report import sections as report
 
     rd = SimpleNamespace(log={"files": [
         {"file": "a.xlsx", "unit": "符离镇", "status": "ok", "accepted": 3, "rejected": 1, "skipped": 5, "sha256": "ab" * 32},
@@ -161,7 +162,7 @@ def test_tied_scores_are_said_tied_and_no_unit_is_both_lowest_and_highest():
 
     import pandas as pd
 
-    from helpers import report
+    from helpers.report import sections as report
 
     rd = types.SimpleNamespace(reporting=pd.DataFrame({"unit": ["甲镇"], "status": ["未报送"]}))
     sc = pd.DataFrame({"scope": ["甲镇", "乙乡", "丙乡", "丁镇", "戊镇", "己镇", "庚镇"],

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.paths import PROJECT_ROOT
+from helpers.contract.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -44,11 +44,11 @@ def runs(tmp_path_factory):
     Two runs from identical copies of the raw files in two separate folders, and at the same time
     `yqeval verify` on an untouched run, for the price of two runs.
     """
-    pytest.importorskip("helpers.pipeline")
+    pytest.importorskip("helpers.run.pipeline")
     if not (PROJECT_ROOT / "notebooks" / "01_ingest.ipynb").exists():
         pytest.skip("notebooks/01_ingest.ipynb is not there yet")
-    from helpers.pipeline import run_quarter
-    from helpers.verify import verify
+    from helpers.run.pipeline import run_quarter
+    from helpers.run.verify import verify
 
     root_a, root_b = tmp_path_factory.mktemp("run_a"), tmp_path_factory.mktemp("run_b")
     _sample_raw(root_a / "data")
@@ -163,7 +163,7 @@ def _add_one_to_a_number(path: Path) -> None:
 def test_verify_tells_a_resaved_file_from_a_changed_one(runs, capsys):
     """Opened and saved again with openpyxl: new bytes, same content. verify says so, finds the processed
     data unchanged, and attributes the report's differences to the digests it lists."""
-    from helpers.audit_diff import UNCHANGED
+    from helpers.audit.changes import UNCHANGED
     from helpers.cli import main
 
     target = sorted((runs["a"] / "data" / "raw" / QUARTER).glob("*.xlsx"))[0]

@@ -8,8 +8,8 @@ import io
 import pandas as pd
 import pytest
 
-from helpers.paths import PROJECT_ROOT, raw_dir
-from helpers.quarters import quarter_end
+from helpers.contract.paths import PROJECT_ROOT, raw_dir
+from helpers.plan.quarters import quarter_end
 from helpers.sample import (
     PLANTED,
     QUARTERS,

@@ -8,10 +8,10 @@ import shutil
 
 import pytest
 
-from helpers.completion import evaluate_quarter
+from helpers.contract.outputs import read_csv
+from helpers.contract.paths import PROJECT_ROOT
+from helpers.evaluate.completion import evaluate_quarter
 from helpers.ingest import ingest_quarter
-from helpers.outputs import read_csv
-from helpers.paths import PROJECT_ROOT
 
 
 @pytest.fixture(scope="module")

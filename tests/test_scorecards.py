@@ -7,8 +7,9 @@ import shutil
 import pytest
 from pypdf import PdfReader
 
-from helpers import scorecards
-from helpers.paths import PROJECT_ROOT
+from helpers.contract.paths import PROJECT_ROOT, safe_name
+from helpers.report import scorecards
+from helpers.run import cards as batch
 
 QUARTER = "2019Q4"
 PLANTED = "<script>alert(1)</script>"
@@ -26,7 +27,7 @@ def cards(tmp_path_factory):
     text = path.read_bytes().decode("gbk")
     assert "推动特色产业" in text
     path.write_bytes(text.replace("推动特色产业", PLANTED + "推动特色产业", 1).encode("gbk"))
-    result = scorecards.run_scorecards(QUARTER, units=ASKED, data_dir=root / "data",
+    result = batch.run_scorecards(QUARTER, units=ASKED, data_dir=root / "data",
                                        reports_dir=root / "reports", workers=1, progress=None)
     return result
 
@@ -75,15 +76,15 @@ def test_narrative_is_escaped(cards):
 
 
 def test_safe_names():
-    assert scorecards.safe_name("符离镇") == "符离镇"
+    assert safe_name("符离镇") == "符离镇"
     odd = ["a/b", "a\\b", "x:y*?", "<con>", "CON", "..", "", "  空 格  ", "名" * 200, "a\nb"]
-    names = [scorecards.safe_name(n) for n in odd]
+    names = [safe_name(n) for n in odd]
     for name in names:
         assert name and not re.search(r'[\\/:*?"<>|\s]', name) and not name.startswith(".")
         assert len(name.encode("utf-8")) <= 255
-    assert scorecards.safe_name("CON") != "CON"
+    assert safe_name("CON") != "CON"
     assert len(set(names)) == len(names)
-    stems = scorecards.unique_file_names(["a/b", "a:b", "A_B"])
+    stems = batch.unique_file_names(["a/b", "a:b", "A_B"])
     assert len({s.lower() for s in stems.values()}) == 3
 
 

@@ -8,8 +8,9 @@ import shutil
 import pytest
 from pypdf import PdfReader
 
-from helpers import cardpdf, scorecards
-from helpers.paths import PROJECT_ROOT
+from helpers.contract.paths import PROJECT_ROOT
+from helpers.report import cardpdf, scorecards
+from helpers.run import cards
 
 QUARTER = "2019Q4"
 UNITS = ["符离镇", "区商务局", "三里湾街道"]
@@ -24,7 +25,7 @@ def data(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def ctx(data):
-    return scorecards.load_context(data / "data", QUARTER, progress=None)
+    return cards.card_context(data / "data", QUARTER, progress=None)
 
 
 def _filtered(frame, column, key):
@@ -104,12 +105,12 @@ def test_cards_on_a_dask_local_cluster_are_the_local_cards(data, ctx):
     local = list(scorecards._pdfs(docs, workers=2, when=ctx.as_of, start_method=scorecards._start_method() or "spawn"))
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         remote = list(scorecards._pdfs(docs, workers=2, scheduler=cluster.scheduler_address, when=ctx.as_of))
-        result = scorecards.run_scorecards(QUARTER, units=UNITS, data_dir=data / "data",
+        result = cards.run_scorecards(QUARTER, units=UNITS, data_dir=data / "data",
                                            reports_dir=data / "reports", scheduler=cluster.scheduler_address,
                                            progress=None)
     assert remote == local
     first = {u: (h.read_bytes(), p.read_bytes()) for u, (h, p) in result.files.items()}
     assert [first[u][1] for u in UNITS] == local
-    again = scorecards.run_scorecards(QUARTER, units=UNITS, data_dir=data / "data", reports_dir=data / "reports2",
+    again = cards.run_scorecards(QUARTER, units=UNITS, data_dir=data / "data", reports_dir=data / "reports2",
                                       workers=2, progress=None)
     assert {u: (h.read_bytes(), p.read_bytes()) for u, (h, p) in again.files.items()} == first

@@ -1,8 +1,8 @@
 import numpy as np
 import pandas as pd
 
-from helpers.charts import LIGHT_COLORS, LIGHTS
-from helpers.tables import SHAPES, format_value, html_table, light, status_cell
+from helpers.report.charts import LIGHT_COLORS, LIGHTS
+from helpers.report.tables import SHAPES, format_value, html_table, light, status_cell
 
 
 def test_text_cells_are_escaped():
@@ -36,13 +36,13 @@ def test_numbers_percentages_and_missing():
 
 
 def test_only_short_tables_are_kept_whole_on_one_page():
-    from helpers.tables import SHORT_ROWS
+    from helpers.report.tables import SHORT_ROWS
 
     short = html_table(pd.DataFrame({"单位": ["符离镇"] * SHORT_ROWS}))
     long = html_table(pd.DataFrame({"单位": ["符离镇"] * (SHORT_ROWS + 1)}))
     assert short.startswith('<table class="report-table short">')
     assert long.startswith('<table class="report-table">')
-    from helpers.layout import report_css
+    from helpers.report.layout import report_css
 
     assert "table.short { break-inside: avoid; }" in report_css()
 
@@ -96,7 +96,7 @@ def test_deterministic():
 
 
 def test_every_column_gets_a_width_from_its_content():
-    from helpers.tables import column_widths, display_width
+    from helpers.report.tables import column_widths, display_width
 
     assert display_width("符离镇ab") == 8
     body = [["符离镇", "12,000", "报送文件中“累计完成值”一栏写的是文字“已完成”，不是数字"],
@@ -107,7 +107,7 @@ def test_every_column_gets_a_width_from_its_content():
     assert pct["r"] > pct["u"] > 0 and pct["v"] > 0
     given = column_widths({"u": "单位", "v": "数值", "r": "原因"}, body, nowrap={"v"}, given={"r": "50%"})
     assert given["r"] == "50%" and abs(sum(float(x.rstrip("%")) for x in given.values()) - 100) < 0.5
-    html = __import__("helpers.tables", fromlist=["html_table"]).html_table(
+    html = __import__("helpers.report.tables", fromlist=["html_table"]).html_table(
         __import__("pandas").DataFrame({"单位": ["符离镇"], "原因": ["x"]}))
     assert html.count("<col style=\"width:") == 2
 
@@ -115,7 +115,7 @@ def test_every_column_gets_a_width_from_its_content():
 def test_a_figure_at_the_start_of_a_text_cell_never_wraps():
     """One long figure among short ones (a target of 15,000 beside 1s) widens its column to fit the figure,
     though text columns otherwise take their 90th-percentile length."""
-    from helpers.tables import column_widths
+    from helpers.report.tables import column_widths
 
     cols = {"a": "指标", "b": "目标"}
     body = [["很长的指标名称很长的指标名称", "1"]] * 19  # the 90th percentile of 20 rows is a short one

@@ -8,8 +8,8 @@ import re
 import openpyxl
 import pytest
 
-from helpers import templates
-from helpers.templates import (
+from helpers.plan import templates
+from helpers.plan.templates import (
     COLUMNS,
     DATA_SHEET,
     INSTRUCTIONS_SHEET,

@@ -12,13 +12,15 @@ import time
 
 import pytest
 
-from helpers import params as P
-from helpers import pipeline, report, scorecards
-from helpers.completion import evaluate_quarter
-from helpers.datasets import SUBMISSIONS, read
-from helpers.paths import PROJECT_ROOT, processed_dir
-from helpers.quarters import Period, Quarter, as_of_date, parse_date
-from helpers.reference import load_plan
+from helpers.contract.datasets import SUBMISSIONS, read
+from helpers.contract.paths import PROJECT_ROOT, processed_dir
+from helpers.evaluate.completion import evaluate_quarter
+from helpers.plan import params as P
+from helpers.plan.quarters import Period, Quarter, as_of_date, parse_date
+from helpers.plan.reference import load_plan
+from helpers.report import scorecards
+from helpers.report import sections as report
+from helpers.run import cards, pipeline
 
 Q = "2019Q4"
 
@@ -167,7 +169,7 @@ def test_lead_rows_are_told_by_the_plan_not_by_the_flags_text(evaluated, plan):
     bureau = "区交通运输局"  # leads task 14, whose T14 the townships report
     led = plan.led_indicators(bureau)
     assert "T14" in led and not led & {i.code for i in plan.indicators_for(bureau)}
-    ctx = scorecards.load_context(evaluated, Q, dt.date(2020, 1, 10), plan, progress=None)
+    ctx = cards.card_context(evaluated, Q, dt.date(2020, 1, 10), plan, progress=None)
     ctx.rd.completion["flags"] = ""  # no prose left to find them by
     own = set(scorecards._own_rows(ctx, bureau)["indicator"])
     assert own and not own & led
@@ -185,16 +187,16 @@ def test_ensure_processed_rereads_a_raw_file_newer_than_its_output(tmp_path, pla
     held = tmp_path / late
     shutil.move(data / "raw" / Q / late, held)  # not arrived yet at the first evaluation
     assert pipeline.stale(data, Q)
-    assert scorecards.ensure_processed(data, Q, plan) is True
+    assert cards.ensure_processed(data, Q, plan) is True
     assert "三里湾街道" not in set(read(processed_dir(data, Q), SUBMISSIONS)["unit"])
-    assert not pipeline.stale(data, Q) and scorecards.ensure_processed(data, Q, plan) is False
+    assert not pipeline.stale(data, Q) and cards.ensure_processed(data, Q, plan) is False
 
     time.sleep(0.01)
     shutil.copy(held, data / "raw" / Q / late)  # arrives later: an existing completion.csv must not hide it
     assert os.stat(data / "raw" / Q / late).st_mtime_ns > os.stat(processed_dir(data, Q) / "submissions.csv").st_mtime_ns
     assert pipeline.stale(data, Q)
-    assert scorecards.ensure_processed(data, Q, plan) is True
+    assert cards.ensure_processed(data, Q, plan) is True
     assert "三里湾街道" in set(read(processed_dir(data, Q), SUBMISSIONS)["unit"])
     completion = read(processed_dir(data, Q), "completion")
     assert "三里湾街道" in set(completion["scope"])
-    assert not pipeline.stale(data, Q) and scorecards.ensure_processed(data, Q, plan) is False
+    assert not pipeline.stale(data, Q) and cards.ensure_processed(data, Q, plan) is False

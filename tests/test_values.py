@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpers.values import (
+from helpers.contract.values import (
     CellError,
     Reject,
     UncachedFormula,

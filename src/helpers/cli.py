@@ -19,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import quarters, reference
+from helpers.plan import quarters, reference
 
 
 def _print_csv(header: list[str], rows: list[list[str]]) -> None:
@@ -30,14 +30,14 @@ def _print_csv(header: list[str], rows: list[list[str]]) -> None:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     if getattr(args, "plan_command", None) == "init":
-        from .planinit import init_plan
+        from helpers.plan import init_plan
 
         written = init_plan(args.dir, args.source, force=args.force)
         print(f"已起草方案目录 {args.dir}（{len(written)} 个文件）：请补全 plan.yaml，核对 indicators.csv 中"
               f"标为“待确认”的行和 units.csv，然后运行 yqeval plan check {args.dir}")
         return 0
     if getattr(args, "plan_command", None) == "check":
-        from .planinit import check_plan
+        from helpers.plan import check_plan
 
         problems = check_plan(args.dir)
         for p in problems:
@@ -69,8 +69,8 @@ def cmd_indicators(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from .ingest import ingest_quarter
-    from .runstate import run_lock
+    from helpers.ingest import ingest_quarter
+    from helpers.run import run_lock
 
     quarter = quarters.validate(args.quarter)
     with run_lock(Path(args.data), "读取"):
@@ -80,7 +80,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_templates(args: argparse.Namespace) -> int:
-    from .templates import write_templates
+    from helpers.plan import write_templates
 
     paths = write_templates(quarters.validate(args.quarter), args.out)
     print(f"已生成 {len(paths)} 份填报模板：{args.out}")
@@ -88,7 +88,7 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from .sample import write_sample
+    from helpers.sample import write_sample
 
     try:
         paths = write_sample(args.data, seed=args.seed, force=args.force)
@@ -101,8 +101,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .completion import evaluate_quarter
-    from .runstate import run_lock
+    from helpers.evaluate import evaluate_quarter
+    from helpers.run import run_lock
 
     quarter = quarters.validate(args.quarter)
     with run_lock(Path(args.data), "评估"):
@@ -112,7 +112,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_reminders(args: argparse.Namespace) -> int:
-    from .reminders import run_reminders
+    from helpers.run import run_reminders
 
     out = args.out or str(Path(args.reports) / "reminders")  # beside the quarter's reports (--reports)
     run_reminders(quarters.validate(args.quarter), as_of=args.as_of, data_dir=args.data, out_dir=out)
@@ -120,20 +120,20 @@ def cmd_reminders(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .pipeline import main_run
+    from helpers.run import main_run
 
     return main_run(quarters.validate(args.quarter), as_of=args.as_of, data_dir=args.data,
                     reports_dir=args.reports, **({"compiled": args.compiled} if args.compiled else {}))
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from .verify import verify
+    from helpers.run import verify
 
     return verify(args.manifest, data_dir=args.data, reference=args.reference)
 
 
 def cmd_scorecards(args: argparse.Namespace) -> int:
-    from .scorecards import run_scorecards
+    from helpers.run import run_scorecards
 
     run_scorecards(quarters.validate(args.quarter), units=args.units, as_of=args.as_of,
                    data_dir=args.data, reports_dir=args.reports, workers=args.workers, scheduler=args.scheduler)
@@ -141,9 +141,9 @@ def cmd_scorecards(args: argparse.Namespace) -> int:
 
 
 def cmd_commentary(args: argparse.Namespace) -> int:
-    from . import datasets as D
-    from .commentary import write_draft
-    from .paths import processed_dir
+    from helpers.contract import datasets as D
+    from helpers.contract import processed_dir
+    from helpers.report import write_draft
 
     quarter = quarters.validate(args.quarter)
     if not D.exists(processed_dir(args.data, quarter), D.COMPLETION):
@@ -334,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     handler = None
     if threading.current_thread() is threading.main_thread():
         handler = signal.signal(signal.SIGINT, _on_sigint)
-    from .runstate import Busy
+    from helpers.run import Busy
 
     try:
         return args.func(args)

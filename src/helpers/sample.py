@@ -31,11 +31,11 @@ from xml.sax.saxutils import escape as xml_escape
 
 import pandas as pd
 
-from .outputs import write_bytes
-from .paths import raw_dir, reference_dir
-from .quarters import quarter_end, quarter_label
-from .reference import Indicator, Plan, load_plan
-from .templates import (
+from helpers.contract.outputs import write_bytes
+from helpers.contract.paths import raw_dir, reference_dir
+from helpers.plan.quarters import quarter_end, quarter_label
+from helpers.plan.reference import Indicator, Plan, load_plan
+from helpers.plan.templates import (
     DATA_SHEET,
     INSTRUCTIONS_SHEET,
     Form,

@@ -12,24 +12,31 @@ files (equal → one, different → 数据冲突 for all of them; never a winner
 - `rows`: one data row → accepted, rejected with its reason, or 未填写, and its notes;
 - `settle`: duplicates and conflicts between files and rows;
 - `records`: the typed records (a file's outcome, the log entries, the result) and their serialisation;
-- `quarter`: the quarter's files through all of it, written through the contract (`helpers.datasets`).
+- `quarter`: the quarter's files through all of it, written through the contract (`helpers.contract.datasets`).
 
 Per-file outcomes are frozen records, returned by each step, never changed in place.
 
-What this sub-package may import: the plan (`reference`, `params`), `vocabulary`, `datasets`, `paths`,
-`quarters`, and the reading of files (`readers`, `values`, `limits`, `sandbox`, `quarterfiles`); never the
-modules that evaluate, report, audit or run (completion, report, charts, manifest, verify, pipeline, cli,
-scorecards …), which come after it (tests/test_ingest_package.py checks this).
+Reading a file is here too: which files are read (`quarterfiles`), the checks before any reader
+sees a file (`limits`), the readers (`readers`), run in a worker process (`sandbox`).
+
+May import: helpers.contract, helpers.plan.
 """
 
-from .. import vocabulary as W
-from .identity import close_unit, filename_parts
-from .listing import list_submission_files
-from .onefile import ingest_file
-from .quarter import ingest_files, ingest_quarter
-from .records import REJECT_COLUMNS, SUBMISSION_COLUMNS, FileEntry, FileOutcome, IngestLog, IngestResult
-from .rows import NOT_REPORTER, RowReject, indicator_code, parse_row
-from .settle import settle_duplicates
+from helpers.contract import vocabulary as W
+from helpers.ingest.identity import close_unit, filename_parts
+from helpers.ingest.listing import list_submission_files
+from helpers.ingest.onefile import ingest_file
+from helpers.ingest.quarter import ingest_files, ingest_quarter
+from helpers.ingest.records import (
+    REJECT_COLUMNS,
+    SUBMISSION_COLUMNS,
+    FileEntry,
+    FileOutcome,
+    IngestLog,
+    IngestResult,
+)
+from helpers.ingest.rows import NOT_REPORTER, RowReject, indicator_code, parse_row
+from helpers.ingest.settle import settle_duplicates
 
 CONFLICT = W.CONFLICT
 SAMPLE_MARK = W.SAMPLE_MARK  # synthetic inputs say so in their title rows

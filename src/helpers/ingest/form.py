@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from .. import values as V
+from helpers.contract import values as V
 
 SKIP_TITLE = "标题/说明"
 SKIP_HEADER = "表头"

@@ -14,13 +14,22 @@ import difflib
 import re
 from pathlib import Path
 
-from .. import values as V
-from .. import vocabulary as W
-from ..quarters import find_quarter, parse_quarter
-from ..readers import FileRejected, Row
-from ..reference import Plan, name_key
-from .form import DATA, FIELD_NAMES, KEY_RE, META_KEYS, SKIP_NOTE, SKIP_TITLE, WHO_AND_WHEN, header_key
-from .locate import Table, cell
+from helpers.contract import values as V
+from helpers.contract import vocabulary as W
+from helpers.ingest.form import (
+    DATA,
+    FIELD_NAMES,
+    KEY_RE,
+    META_KEYS,
+    SKIP_NOTE,
+    SKIP_TITLE,
+    WHO_AND_WHEN,
+    header_key,
+)
+from helpers.ingest.locate import Table, cell
+from helpers.ingest.readers import FileRejected, Row
+from helpers.plan.quarters import find_quarter, parse_quarter
+from helpers.plan.reference import Plan, name_key
 
 Sources = list[tuple[str, object]]  # (where it was written, the raw value) of one fact
 

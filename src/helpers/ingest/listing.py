@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..paths import raw_dir, readable_name
-from ..quarterfiles import quarter_files
-from ..quarters import parse_quarter
+from helpers.contract.paths import raw_dir, readable_name
+from helpers.ingest.quarterfiles import quarter_files
+from helpers.plan.quarters import parse_quarter
 
 
 def valid_quarter(quarter: str) -> str:

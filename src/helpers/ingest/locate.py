@@ -8,9 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .. import values as V
-from ..readers import FileRejected, Row, Sheet
-from .form import (
+from helpers.contract import values as V
+from helpers.ingest.form import (
     BRACKETS_RE,
     DATA,
     FIELD_NAMES,
@@ -25,6 +24,7 @@ from .form import (
     WHO_AND_WHEN,
     header_key,
 )
+from helpers.ingest.readers import FileRejected, Row, Sheet
 
 
 @dataclass(frozen=True)

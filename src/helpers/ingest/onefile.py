@@ -14,13 +14,9 @@ import stat
 from dataclasses import replace
 from pathlib import Path
 
-from .. import vocabulary as W
-from ..limits import Limits
-from ..readers import FileRejected, read_file
-from ..reference import Plan
-from ..sandbox import IsolatedReader
-from .form import SKIP_FILE
-from .identity import (
+from helpers.contract import vocabulary as W
+from helpers.ingest.form import SKIP_FILE
+from helpers.ingest.identity import (
     UnknownUnit,
     collect_meta,
     is_sample,
@@ -29,10 +25,14 @@ from .identity import (
     resolve_unit,
     unit_named_by,
 )
-from .listing import misnamed
-from .locate import classify_rows, count_rows, find_table, other_table_warnings
-from .records import FileEntry, FileOutcome, RejectRow, counted
-from .rows import nothing_read, read_rows
+from helpers.ingest.limits import Limits
+from helpers.ingest.listing import misnamed
+from helpers.ingest.locate import classify_rows, count_rows, find_table, other_table_warnings
+from helpers.ingest.readers import FileRejected, read_file
+from helpers.ingest.records import FileEntry, FileOutcome, RejectRow, counted
+from helpers.ingest.rows import nothing_read, read_rows
+from helpers.ingest.sandbox import IsolatedReader
+from helpers.plan.reference import Plan
 
 
 def ingest_file(path: Path, name: str, quarter: str, plan: Plan, max_bytes: int | None,

@@ -1,6 +1,6 @@
 """A quarter's ingest: its files (`listing`), each read to an outcome (`onefile`), duplicates settled
 across them (`settle`), and the three outputs assembled (`records`) and written through the contract
-(`helpers.datasets`): submissions.csv, rejects.csv, ingest_log.json (docs/submissions.md, docs/datasets.md).
+(`helpers.contract.datasets`): submissions.csv, rejects.csv, ingest_log.json (docs/submissions.md, docs/datasets.md).
 """
 
 from __future__ import annotations
@@ -9,15 +9,15 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from .. import datasets as D
-from ..limits import Limits
-from ..paths import processed_dir, reference_dir
-from ..reference import Plan, load_plan
-from ..sandbox import IsolatedReader
-from .listing import named, quarter_folder, valid_quarter
-from .onefile import ingest_file
-from .records import IngestLog, IngestResult, frames
-from .settle import settle_duplicates
+from helpers.contract import datasets as D
+from helpers.contract.paths import processed_dir, reference_dir
+from helpers.ingest.limits import Limits
+from helpers.ingest.listing import named, quarter_folder, valid_quarter
+from helpers.ingest.onefile import ingest_file
+from helpers.ingest.records import IngestLog, IngestResult, frames
+from helpers.ingest.sandbox import IsolatedReader
+from helpers.ingest.settle import settle_duplicates
+from helpers.plan.reference import Plan, load_plan
 
 
 def ingest_quarter(quarter: str, data_dir: str | Path = "data", plan: Plan | None = None) -> IngestResult:

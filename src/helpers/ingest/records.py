@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import datasets as D
+from helpers.contract import datasets as D
 
-SUBMISSION_COLUMNS = list(D.SUBMISSIONS.columns)  # the contract (helpers.datasets, docs/datasets.md)
+SUBMISSION_COLUMNS = list(D.SUBMISSIONS.columns)  # the contract (helpers.contract.datasets, docs/datasets.md)
 REJECT_COLUMNS = list(D.REJECTS.columns)
 
 COUNTING = ("rows = 表格所在工作表的非空行数（表头上方的标题/说明行、表头、数据行、表格下方的注释行）；"

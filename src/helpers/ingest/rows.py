@@ -9,13 +9,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from .. import values as V
-from .. import vocabulary as W
-from ..readers import column_letters
-from ..reference import Indicator, Plan, nfkc
-from .form import DATA, SKIP_EMPTY, TEXT_FIELDS
-from .locate import Table, cell, outside_header
-from .records import RejectRow, Submission
+from helpers.contract import values as V
+from helpers.contract import vocabulary as W
+from helpers.ingest.form import DATA, SKIP_EMPTY, TEXT_FIELDS
+from helpers.ingest.locate import Table, cell, outside_header
+from helpers.ingest.readers import column_letters
+from helpers.ingest.records import RejectRow, Submission
+from helpers.plan.reference import Indicator, Plan, nfkc
 
 NOT_REPORTER = "该单位不是此指标的填报单位"
 LABELS = {"narrative": "进展情况", "problems": "存在问题", "next_steps": "下步打算", "evidence": "佐证材料"}

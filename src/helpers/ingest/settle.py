@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 
-from .. import vocabulary as W
-from .form import SKIP_DUPLICATE, TEXT_FIELDS
-from .records import FileOutcome, RejectRow, Submission, counted
+from helpers.contract import vocabulary as W
+from helpers.ingest.form import SKIP_DUPLICATE, TEXT_FIELDS
+from helpers.ingest.records import FileOutcome, RejectRow, Submission, counted
 
 
 def fingerprint(row: Submission) -> tuple:

@@ -1,0 +1,21 @@
+"""Running the steps (docs/limits.md, docs/audit.md): `yqeval run` (pipeline: history ingest,
+the three notebooks, render, deliverables), the run's lock and journal (runstate), warm kernels,
+scorecards in batch (cards), reminders, and the auditor's verify, which re-runs a quarter.
+
+May import: helpers.contract, helpers.plan, helpers.ingest, helpers.evaluate, helpers.report, helpers.audit.
+"""
+
+from helpers import public_names
+
+_PUBLIC = {  # name → the module that defines it (a module: itself)
+    "card_context": "cards",
+    "ensure_processed": "cards",
+    "run_scorecards": "cards",
+    "Busy": "runstate",
+    "main_run": "pipeline",
+    "run_lock": "runstate",
+    "run_reminders": "reminders",
+    "verify": "verify",
+}
+__all__ = sorted(_PUBLIC)
+__getattr__ = public_names(__name__, _PUBLIC)
