@@ -21,7 +21,7 @@ from helpers.audit import manifest as mf
 from helpers.contract.paths import PROJECT_ROOT
 from helpers.ingest import ingest_quarter
 from helpers.plan import quarters
-from helpers.run import verify as vf
+from helpers.run import verification as vf
 
 from .runs import commit_stand_in
 

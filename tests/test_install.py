@@ -22,7 +22,7 @@ from packaging.version import Version
 from helpers.audit import manifest as mf
 from helpers.contract.paths import PROJECT_ROOT
 from helpers.run import kernels, pipeline
-from helpers.run import verify as vf
+from helpers.run import verification as vf
 
 PYPROJECT = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 LOCK = PROJECT_ROOT / "requirements.lock"

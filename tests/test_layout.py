@@ -6,7 +6,9 @@ from __future__ import annotations
 import ast
 import importlib
 import json
+import pkgutil
 import re
+import types
 
 import pytest
 
@@ -99,7 +101,19 @@ def test_notebooks_and_the_cli_import_only_public_names(name, source):
 @pytest.mark.parametrize("step", STEPS)
 def test_every_public_name_resolves(step):
     package = importlib.import_module(f"helpers.{step}")
+    modules = {m.name for m in pkgutil.iter_modules(package.__path__)}
+    for name in modules:  # once a module is imported, its name on the package is the module
+        importlib.import_module(f"helpers.{step}.{name}")
     for attr in package.__all__:
-        assert getattr(package, attr) is not None
+        obj = getattr(package, attr)
+        public = getattr(package, "_PUBLIC", {}).get(attr)
+        if public is None or public != attr:  # a function or class, not a module
+            assert not isinstance(obj, types.ModuleType), (
+                f"helpers.{step}.{attr} is a module, hiding the public name of that name")
+            assert public is None or obj is getattr(importlib.import_module(f"helpers.{step}.{public}"), attr)
+        else:
+            assert obj is importlib.import_module(f"helpers.{step}.{attr}")
+            assert not callable(getattr(obj, attr, None)), (
+                f"helpers.{step}.{attr}: a module whose function has its name; the package would give the module")
     with pytest.raises(AttributeError):
         package.no_such_name  # noqa: B018

@@ -11,7 +11,7 @@ import pytest
 
 from helpers.audit import manifest as mf
 from helpers.contract.paths import PROJECT_ROOT
-from helpers.run import verify as vf
+from helpers.run import verification as vf
 
 from .runs import commit_stand_in
 

@@ -186,7 +186,7 @@ def test_notice_hints_and_deadline():
 @pytest.fixture(scope="module")
 def office(tmp_path_factory):
     from helpers.run.pipeline import run_quarter
-    from helpers.run.verify import verify
+    from helpers.run.verification import verify
 
     root = tmp_path_factory.mktemp("office")
     data = root / "data"
@@ -251,7 +251,7 @@ def test_commentary_appears_after_the_overview_in_html_pdf_and_docx(office):
 @pytest.mark.slow
 def test_commentary_is_an_input_of_the_manifest_and_verify_names_a_change(office):
     from helpers.audit.manifest import load_manifest
-    from helpers.run.verify import check_inputs
+    from helpers.run.verification import check_inputs
 
     m = load_manifest(office["result"].manifest)
     rec = [r for r in m["inputs"] if r["path"] == "commentary/2019Q4.md"]

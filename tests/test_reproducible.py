@@ -48,7 +48,7 @@ def runs(tmp_path_factory):
     if not (PROJECT_ROOT / "notebooks" / "01_ingest.ipynb").exists():
         pytest.skip("notebooks/01_ingest.ipynb is not there yet")
     from helpers.run.pipeline import run_quarter
-    from helpers.run.verify import verify
+    from helpers.run.verification import verify
 
     root_a, root_b = tmp_path_factory.mktemp("run_a"), tmp_path_factory.mktemp("run_b")
     _sample_raw(root_a / "data")

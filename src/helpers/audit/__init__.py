@@ -6,7 +6,9 @@ May import: helpers.contract, helpers.plan, helpers.ingest.
 
 from helpers import public_names
 
-_PUBLIC = {  # name → the module that defines it (a module: itself)
+# public name → the module of this package that defines it (a module's own name: the module itself)
+_PUBLIC = {
+
 }
 __all__ = sorted(_PUBLIC)
 __getattr__ = public_names(__name__, _PUBLIC)

@@ -11,11 +11,10 @@ May import: nothing else in helpers.
 
 from helpers import public_names
 
-_PUBLIC = {  # name → the module that defines it (a module: itself)
-    "datasets": "datasets",
-    "processed_dir": "paths",
-    "reference_dir": "paths",
-    "resolve_data_dir": "paths",
+# public name → the module of this package that defines it (a module's own name: the module itself)
+_PUBLIC = {
+    "datasets": "datasets", "processed_dir": "paths", "reference_dir": "paths", "resolve_data_dir":
+    "paths"
 }
 __all__ = sorted(_PUBLIC)
 __getattr__ = public_names(__name__, _PUBLIC)

@@ -8,8 +8,9 @@ May import: helpers.contract, helpers.plan.
 
 from helpers import public_names
 
-_PUBLIC = {  # name → the module that defines it (a module: itself)
-    "evaluate_quarter": "completion",
+# public name → the module of this package that defines it (a module's own name: the module itself)
+_PUBLIC = {
+    "evaluate_quarter": "completion"
 }
 __all__ = sorted(_PUBLIC)
 __getattr__ = public_names(__name__, _PUBLIC)

@@ -7,15 +7,11 @@ May import: helpers.contract.
 
 from helpers import public_names
 
-_PUBLIC = {  # name → the module that defines it (a module: itself)
-    "Period": "quarters",
-    "check_plan": "planinit",
-    "init_plan": "planinit",
-    "load_plan": "reference",
-    "parse_date": "quarters",
-    "quarters": "quarters",
-    "reference": "reference",
-    "write_templates": "templates",
+# public name → the module of this package that defines it (a module's own name: the module itself)
+_PUBLIC = {
+    "Period": "quarters", "check_plan": "planinit", "init_plan": "planinit", "load_plan": "reference",
+    "parse_date": "quarters", "quarters": "quarters", "reference": "reference", "write_templates":
+    "templates"
 }
 __all__ = sorted(_PUBLIC)
 __getattr__ = public_names(__name__, _PUBLIC)

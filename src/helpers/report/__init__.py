@@ -7,13 +7,10 @@ May import: helpers.contract, helpers.plan, helpers.evaluate.
 
 from helpers import public_names
 
-_PUBLIC = {  # name → the module that defines it (a module: itself)
-    "charts": "charts",
-    "commentary": "commentary",
-    "html_table": "tables",
-    "scorecards": "scorecards",
-    "sections": "sections",
-    "write_draft": "commentary",
+# public name → the module of this package that defines it (a module's own name: the module itself)
+_PUBLIC = {
+    "charts": "charts", "commentary": "commentary", "html_table": "tables", "scorecards": "scorecards",
+    "sections": "sections", "write_draft": "commentary"
 }
 __all__ = sorted(_PUBLIC)
 __getattr__ = public_names(__name__, _PUBLIC)

@@ -7,15 +7,10 @@ May import: helpers.contract, helpers.plan, helpers.ingest, helpers.evaluate, he
 
 from helpers import public_names
 
-_PUBLIC = {  # name → the module that defines it (a module: itself)
-    "card_context": "cards",
-    "ensure_processed": "cards",
-    "run_scorecards": "cards",
-    "Busy": "runstate",
-    "main_run": "pipeline",
-    "run_lock": "runstate",
-    "run_reminders": "reminders",
-    "verify": "verify",
+# public name → the module of this package that defines it (a module's own name: the module itself)
+_PUBLIC = {
+    "Busy": "runstate", "card_context": "cards", "ensure_processed": "cards", "main_run": "pipeline",
+    "run_lock": "runstate", "run_reminders": "reminders", "run_scorecards": "cards", "verify": "verification"
 }
 __all__ = sorted(_PUBLIC)
 __getattr__ = public_names(__name__, _PUBLIC)
