@@ -223,6 +223,16 @@ def test_csv_quoted_commas_quotes_line_breaks_and_characters_outside_gbk(data, p
     assert result.submissions.set_index("indicator").loc["T01", "narrative"] == narrative
 
 
+def test_a_gbk_csv_with_a_stray_utf8_bom_is_read(data, plan):
+    """Some editors put a UTF-8 byte-order mark before text they save as GBK: the mark is dropped, the text read."""
+    text = "填报单位：符离镇\r\n报告期：2019Q4\r\n指标代码,累计完成值,进展情况\r\nT01,5,已建成示范村\r\nT02,4,x\r\n"
+    result = ingest(data, {"符离镇_2019Q4.csv": lambda p: p.write_bytes(b"\xef\xbb\xbf" + text.encode("gbk"))}, plan)
+    e = entry(result, "符离镇_2019Q4.csv")
+    assert (e["status"], e["unit"], e["quarter"]) == ("ok", "符离镇", Q)
+    assert values(result) == {"T01": 5, "T02": 4}
+    assert result.submissions.set_index("indicator").loc["T01", "narrative"] == "已建成示范村"
+
+
 def test_a_second_filled_sheet_is_not_read_but_named_in_the_log(data, plan):
     """One table per file (the first), but a second filled table must not vanish unseen."""
     def write(path):

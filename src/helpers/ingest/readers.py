@@ -284,15 +284,16 @@ def column_letters(index: int) -> str:
 
 
 def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (covers GBK and GB2312)."""
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (covers GBK and GB2312; a stray UTF-8 BOM
+    before GBK text is dropped)."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    try:
-        return data.decode("gb18030")
+    try:  # a GBK file that an editor prefixed with a UTF-8 BOM: the mark is not part of the text
+        return data.removeprefix(codecs.BOM_UTF8).decode("gb18030")
     except UnicodeDecodeError:
         raise FileRejected("CSV 文件编码无法识别（应为 UTF-8 或 GBK）") from None
 
