@@ -187,7 +187,10 @@ def bench_scale(workdir: Path, n_units: int, n_counties: int, n_quarters: int, i
     plan = load_plan(ref)
     load_plan_s = time.perf_counter() - t0
     qs = synth_province.quarter_list(QUARTER, n_quarters)
-    history = synth_province.make_history(plan, qs)
+    t0 = time.perf_counter()
+    history = synth_province.make_history(plan, qs, via=workdir / "processed")  # as load_history reads them
+    history_s = time.perf_counter() - t0
+    history_rss_mb = current_rss_mb()
     rows = sum(len(h.submissions) for h in history.values())
     t0 = time.perf_counter()
     ev = evaluate(history, qs[-1], plan=plan)
@@ -206,6 +209,7 @@ def bench_scale(workdir: Path, n_units: int, n_counties: int, n_quarters: int, i
         "indicators": len(plan.indicators), "submission_rows": rows, "completion_rows": len(ev.completion),
         "load_plan_s": round(load_plan_s, 2), "evaluate_s": round(evaluate_s, 2),
         "evaluate_peak_traced_mb": round(peak / 2**20, 1), "process_peak_rss_mb": round(rss_mb, 1),
+        "history_rss_mb": round(history_rss_mb, 1), "history_written_and_read_s": round(history_s, 1),
         "ingest_sample_files": ingest["files"], "ingest_sample_s": ingest["seconds"],
         "ingest_files_per_second": ingest["files_per_second"], "province_files": files,
         "ingest_province_s_extrapolated": round(files / ingest["files_per_second"], 1), **cards,
@@ -247,6 +251,17 @@ def bench_province_cards(plan, history, quarter: str, ev, folder: Path, all_card
         out.update({"cards": len(units), "cards_s": round(seconds, 1), "cards_html_s": round(html_s, 1),
                     "cards_per_card_s": round(seconds / len(units), 3)})
     return out
+
+
+def current_rss_mb() -> float:
+    """This process's resident memory now (VmRSS; NaN where /proc is not there)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
 
 
 def peak_rss_mb() -> float:

@@ -238,7 +238,9 @@ def cells(data: QuarterData, plan: Plan, grid_: Grid | None = None) -> pd.DataFr
     has_status = (out["status"] != "").to_numpy()
     present = np.where(kinds == "qualitative", has_status | has_value,
                        np.where(kinds == "milestone", has_value | has_status, has_value))
-    state = np.where(in_conflict, "conflict", np.where(present, "ok", "missing"))
+    state = np.full(n, "ok", dtype=object)  # three shared strings, not a new one per row (memory)
+    state[~present] = "missing"
+    state[in_conflict] = "conflict"
     out["state"] = state
     out["kind"] = kinds
     return out
@@ -383,7 +385,8 @@ class QuarterRates:
     cells: pd.DataFrame
     district: pd.DataFrame
     reported: pd.DataFrame | None = None  # district figures of the reporting units only (no carrying)
-    district_cells: pd.DataFrame | None = None  # the cells the district figure was summed from
+    district_cells: pd.DataFrame | None = None  # the cells the district figure was summed from (carry_forward
+    # keeps them for the last two quarters when the quarters line up: district_checks reads no others)
     grid: Grid | None = None  # the plan's rows the cells were built on (`quarter_rates`)
 
 
@@ -455,7 +458,7 @@ def _carry_aligned(rates: list[QuarterRates], plan: Plan, carry: bool) -> pd.Dat
     latest = {col: np.full(n, np.nan) for col in ("value", "denominator", "achieved")}
     latest_from = np.full(n, "", dtype=object)
     carried: list[pd.DataFrame] = []
-    for qr in rates:
+    for i, qr in enumerate(rates):
         c = qr.cells
         qr.reported = qr.district
         cum = c["kind"].isin(CUMULATIVE).to_numpy()
@@ -473,6 +476,8 @@ def _carry_aligned(rates: list[QuarterRates], plan: Plan, carry: bool) -> pd.Dat
                 "quarter": qr.quarter}))
             qr.district = district_figures(dc, plan)
         qr.district_cells = dc
+        if i >= 2:  # district_checks compares the last two quarters only: older ones are not kept (memory)
+            rates[i - 2].district_cells = None
         now = ok & cum
         for col, values in latest.items():
             values[now] = c[col].to_numpy(dtype=float)[now]
@@ -722,6 +727,8 @@ def evaluate(history: dict[str, QuarterData], quarter: str, as_of: dt.date | Non
     rates = [quarter_rates(current_data if q == quarter else history[q], plan, g) for q in qs]
     current = rates[-1]
     carried = carry_forward(rates, plan)
+    for qr in rates[:-1]:  # what later steps read of an earlier quarter's cells (first 100%, falls, jumps)
+        qr.cells = qr.cells[["indicator", "unit", "kind", "state", "value", "rate"]]
     trend_rows = []
     for i, qr in enumerate(rates):
         q_as_of = as_of if qr.quarter == quarter else quarters.quarter_end(qr.quarter)
@@ -847,14 +854,20 @@ def _unit_rows(rates: list[QuarterRates], plan: Plan, as_of: dt.date, paces: dic
     achieved_ = c["achieved"].to_numpy(dtype=float)
     strive = c["strive"].to_numpy(dtype=bool)
     scored = ~np.isnan(target)
-    lost = np.where(state == "missing", MISSING, np.where(state == "conflict", CONFLICT, ""))
+    # the status table in order (status_for), the first rule that holds wins: assigned last to first
+    status = np.full(n, FAR_BEHIND, dtype=object)
     with np.errstate(invalid="ignore"):
-        rated = np.select(
-            [state == "conflict", (state == "missing") | np.isnan(rate), rate >= 1 - EPS, passed,
-             rate >= expected - EPS, rate >= expected - severe - EPS],
-            [CONFLICT, MISSING, np.where(reached_late, DONE_LATE, DONE), np.where(strive, STRIVE_MISSED, OVERDUE),
-             ON_PACE, BEHIND], default=FAR_BEHIND)
-    status = np.where(scored & (kind != "info"), rated, lost).astype(object)
+        for rule, word in ((rate >= expected - severe - EPS, BEHIND), (rate >= expected - EPS, ON_PACE),
+                           (passed & strive, STRIVE_MISSED), (passed & ~strive, OVERDUE),
+                           (rate >= 1 - EPS, None), ((state == "missing") | np.isnan(rate), MISSING),
+                           (state == "conflict", CONFLICT)):
+            if word is None:  # done: late or in time
+                status[rule & reached_late], status[rule & ~reached_late] = DONE_LATE, DONE
+            else:
+                status[rule] = word
+    lost = np.full(n, "", dtype=object)  # info and unscored contributions: only what is lacking
+    lost[state == "missing"], lost[state == "conflict"] = MISSING, CONFLICT
+    status = np.where(scored & (kind != "info"), status, lost)
     flags = np.full(n, "", dtype=object)
     flags[scored & strive] = "力争目标"
     d_actual = current.district.set_index("indicator")["actual"]
