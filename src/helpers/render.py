@@ -135,6 +135,9 @@ def _exporter():
 
 
 _EXPORT_LOCK = threading.Lock()
+# a one-line page in the report's style (its fonts): what a PDF warm-up lays out
+EMPTY_REPORT = f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><style>{report_css()}</style></head>' \
+               '<body><main class="report"><p>预热 0123</p></main></body></html>'
 
 
 def _export_body(nb: nbformat.NotebookNode) -> str:
@@ -143,16 +146,21 @@ def _export_body(nb: nbformat.NotebookNode) -> str:
     return body
 
 
-def warm_up() -> None:
-    """Load what rendering needs (nbconvert's templates, WeasyPrint, fontconfig and the CJK fonts) by
+def warm_up(html: bool = True, pdf: bool = True) -> None:
+    """Load what rendering needs (nbconvert's templates; WeasyPrint, fontconfig and the CJK fonts) by
     rendering a throw-away one-line report; nothing is written.
 
     `yqeval run` calls this in a background thread while the notebooks execute (the parent process
-    only waits on its kernels meanwhile), so the loading is not paid after them.
+    only waits on its kernels meanwhile), so the loading is not paid after them; with pdf=False only
+    the HTML side (the PDF is then made by `pdfjob`'s worker, which warms itself up).
     """
     try:
-        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("预热")])
-        pdf_bytes(notebook_to_html(nb, "预热"))
+        page = EMPTY_REPORT
+        if html:
+            nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("预热")])
+            page = notebook_to_html(nb, "预热")
+        if pdf:
+            pdf_bytes(page)
     except Exception:  # noqa: BLE001 - the real render will raise the same error where it is read
         pass
 
