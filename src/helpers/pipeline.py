@@ -211,14 +211,8 @@ def _run_locked(quarter: str, as_of: dt.date, data: Path, reports: Path, progres
         name = report_name(quarter, data)
         html, pdf = staging / f"{name}.html", staging / f"{name}.pdf"
         title = f"{report_title(data)}（{quarters.quarter_label(quarter)}）"
-        if pdf_worker is not None:  # the worker lays out the PDF while this process writes the rest
-            from .outputs import write_bytes
-
-            html_text = render.notebook_to_html(executed[-1], title)
-            write_bytes(html, html_text.encode("utf-8"))
-            pdf_worker.submit(html_text, pdf, base_url=executed[-1].parent)
-        else:
-            render.render_report(executed[-1], html, pdf, title=title)
+        # with a worker, it lays out the PDF while this process writes the rest
+        render.render_report(executed[-1], html, pdf, title=title, pdf_worker=pdf_worker)
         from .deliverables import write_deliverables  # .docx, 汇总表 .xlsx, 退回补报通知 (docs/outputs.md)
 
         with runstate.staged_processed(data, stage):  # both read this run's processed data, still staged

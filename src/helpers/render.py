@@ -231,10 +231,17 @@ def html_to_pdf(html_text: str, pdf_path: str | Path, base_url: str | Path | Non
 
 
 def render_report(
-    executed_nb_path: str | Path, out_html: str | Path, out_pdf: str | Path, title: str
+    executed_nb_path: str | Path, out_html: str | Path, out_pdf: str | Path, title: str, pdf_worker=None
 ) -> tuple[Path, Path]:
-    """Executed notebook → HTML and PDF. Both are produced in memory before either file is replaced."""
+    """Executed notebook → HTML and PDF. Both are produced in memory before either file is replaced.
+
+    pdf_worker: a `pdfjob.PdfWorker`; the HTML is written and the PDF handed to the worker, which writes
+    it meanwhile (its result() waits for it and says in Chinese what went wrong)."""
     html_text = notebook_to_html(executed_nb_path, title)
+    if pdf_worker is not None:
+        out_html = write_bytes(Path(out_html), html_text.encode("utf-8"))
+        pdf_worker.submit(html_text, Path(out_pdf), base_url=Path(executed_nb_path).parent)
+        return out_html, Path(out_pdf)
     pdf = pdf_bytes(html_text, base_url=Path(executed_nb_path).parent)
     out_html = write_bytes(Path(out_html), html_text.encode("utf-8"))
     out_pdf = write_bytes(Path(out_pdf), pdf)
