@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers.contract import datasets as D
 from helpers.contract.paths import PROJECT_ROOT
 from helpers.evaluate.completion import QUAL_DONE, QUAL_ONGOING, QuarterData
 from helpers.plan import quarters
@@ -56,8 +57,13 @@ def quarter_list(first: str, n: int) -> list[str]:
     return out
 
 
-def make_history(plan: Plan, qs: list[str], seed: int = 7, missing: float = 0.02) -> dict[str, QuarterData]:
-    """Processed submissions for every quarter: cumulative values growing each quarter, a few gaps."""
+def make_history(plan: Plan, qs: list[str], seed: int = 7, missing: float = 0.02,
+                 via: Path | None = None) -> dict[str, QuarterData]:
+    """Processed submissions for every quarter: cumulative values growing each quarter, a few gaps.
+
+    via: a folder; each quarter's submissions are written there as submissions.csv and read back as
+    load_history reads them (helpers.datasets), so evaluate gets the frames a real run holds (text
+    columns as read, not as generated: the generator's strings take about three times the memory)."""
     rng = np.random.default_rng(seed)
     pairs = [(code, unit, ind.kind) for code, ind in plan.indicators.items() for unit in ind.reporters]
     base = pd.DataFrame(pairs, columns=["indicator", "unit", "kind"])
@@ -88,6 +94,11 @@ def make_history(plan: Plan, qs: list[str], seed: int = 7, missing: float = 0.02
         subs["source_file"] = subs["unit"] + f"_{q}.xlsx"
         subs["source_sheet"], subs["source_row"] = "进展填报表", "4"
         subs = subs[rng.random(n) >= missing][SUBMISSION_COLUMNS].reset_index(drop=True)
+        if via is not None:  # plain to_csv (no formula guard: generated text has none), read back by D.read
+            D.path(via / q, D.SUBMISSIONS).parent.mkdir(parents=True, exist_ok=True)
+            subs.to_csv(D.path(via / q, D.SUBMISSIONS), index=False)
+            del subs
+            subs = D.read(via / q, D.SUBMISSIONS)
         log = {"files": [{"file": f"{u}_{q}.xlsx", "unit": u, "status": "ok",
                           "reported_on": (end + pd.Timedelta(days=int(d))).isoformat()}
                          for u, d in zip(plan.reporters(), rng.integers(1, 20, len(plan.reporters())), strict=True)]}

@@ -120,6 +120,9 @@ def cmd_reminders(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from helpers.contract import trim_imports
+
+    trim_imports()  # before nbformat is first imported: an import nothing in the run uses (startup)
     from helpers.run import main_run
 
     return main_run(quarters.validate(args.quarter), as_of=args.as_of, data_dir=args.data,

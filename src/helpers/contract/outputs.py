@@ -97,6 +97,15 @@ def write_bytes(path: Path, data: bytes) -> Path:
     return path
 
 
+def shared_strings(values):
+    """The same text values, each distinct one a single object (a unit's name, a file name or a status
+    repeats on thousands of rows: one pointer each instead of one string each; docs/benchmarks.md)."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return uniques.take(codes)
+
+
 def read_csv(path: str | Path, numeric: list[str] | tuple[str, ...] = (), **kwargs) -> pd.DataFrame:
     """Read a processed CSV back, keeping text as text (codes like 001 stay 001).
 
@@ -108,6 +117,8 @@ def read_csv(path: str | Path, numeric: list[str] | tuple[str, ...] = (), **kwar
     for col in df.columns:
         if df[col].dtype == object and df[col].str.startswith("'").any():
             df[col] = df[col].map(unneutralise)
+        if df[col].dtype == object and len(df) > 1:
+            df[col] = shared_strings(df[col].to_numpy())
     for col in numeric:
         if col in df:
             df[col] = pd.to_numeric(df[col].where(df[col] != "", None), errors="coerce")

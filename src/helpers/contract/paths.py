@@ -8,7 +8,8 @@ import re
 import unicodedata
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
+PACKAGE_HOME = Path(__file__).resolve().parents[2]  # the folder holding the helpers package: a worker's PYTHONPATH
+PROJECT_ROOT = PACKAGE_HOME.parent
 
 MAX_NAME_CHARS = 60
 _UNSAFE = re.compile(r"[^\w\-（）()·]+")

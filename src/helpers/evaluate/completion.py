@@ -132,32 +132,117 @@ def load_history(data_dir: str | Path, quarter: str) -> dict[str, QuarterData]:
 # ---------------------------------------------------------------- one quarter's cells
 
 
-def cells(data: QuarterData, plan: Plan) -> pd.DataFrame:
-    """One row per (indicator, unit that owes it): state ok / missing / conflict and the reported values."""
-    base = pd.DataFrame(
-        [(code, unit) for code, ind in plan.indicators.items() for unit in ind.reporters],
-        columns=["indicator", "unit"])
+@dataclass
+class Grid:
+    """The (indicator, unit that owes it) rows of a plan, in the plan's order, with what depends on the
+    plan alone: kind, target and strive mark (`unit_targets`). The same for every quarter, so evaluate
+    builds it once; rows are matched to submissions by integer keys, not by merging text columns."""
+
+    indicator: np.ndarray
+    unit: np.ndarray
+    kind: np.ndarray
+    target: np.ndarray
+    strive: np.ndarray
+    units: list[str]  # the units that owe something, in first-seen order (key = indicator no. × len + unit no.)
+    codes: dict[str, int]  # indicator code → its number
+    keys: pd.Index  # the rows' integer keys
+
+    def __len__(self) -> int:
+        return len(self.indicator)
+
+    def key_of(self, indicator, unit) -> np.ndarray:
+        """The integer key of each (indicator, unit) pair given; -1 where either is not in the grid."""
+        ic = pd.Categorical(indicator, categories=list(self.codes)).codes.astype(np.int64)
+        uc = pd.Categorical(unit, categories=self.units).codes.astype(np.int64)
+        return np.where((ic >= 0) & (uc >= 0), ic * len(self.units) + uc, -1)
+
+    def positions(self, indicator, unit) -> np.ndarray:
+        """The (first) grid row of each (indicator, unit) pair given; -1 where it owes nothing."""
+        key = self.key_of(indicator, unit)
+        first = ~self.keys.duplicated()
+        rows = np.flatnonzero(first)
+        pos = self.keys[first].get_indexer(key)
+        return np.where((key >= 0) & (pos >= 0), rows[np.maximum(pos, 0)] if len(rows) else -1, -1)
+
+
+def grid(plan: Plan) -> Grid:
+    """The plan's cells grid (one pass over indicators and reporters; `unit_targets` for every row)."""
+    indicators, units, kinds, targets, strive = [], [], [], [], []
+    unit_no: dict[str, int] = {}
+    codes = {code: i for i, code in enumerate(plan.indicators)}
+    keys = []
+    for code, ind in plan.indicators.items():
+        own = ind.unit_targets
+        sole = ind.single_reporter if ind.kind != "info" else None
+        sole_target = ind.district_target if ind.district_target is not None else 1.0
+        for unit in ind.reporters:
+            indicators.append(code)
+            units.append(unit)
+            kinds.append(ind.kind)
+            ut = own.get(unit)
+            if ut is not None:
+                targets.append(ut.target)
+                strive.append(ut.strive)
+            elif sole == unit:
+                targets.append(sole_target)
+                strive.append(False)
+            else:
+                targets.append(np.nan)
+                strive.append(False)
+            keys.append((codes[code], unit_no.setdefault(unit, len(unit_no))))
+    n_units = max(1, len(unit_no))
+    key = np.array([i * n_units + u for i, u in keys], dtype=np.int64)
+    obj = lambda xs: np.array(xs, dtype=object)  # noqa: E731
+    return Grid(obj(indicators), obj(units), obj(kinds), np.array(targets, dtype=float), np.array(strive, dtype=bool),
+                list(unit_no), codes, pd.Index(key))
+
+
+def _take(col: pd.Series, pos: np.ndarray) -> pd.Series:
+    """col's values at positions pos, NaN where pos is -1 (what a left merge gives an unmatched row)."""
+    n = len(pos)
+    found = pos >= 0
+    if not len(col) or not found.any():
+        return pd.Series(np.nan, index=range(n), dtype=object if col.dtype == object else float)
+    taken = pd.Series(col.to_numpy()[np.where(found, pos, 0)], index=range(n))
+    return taken if found.all() else taken.where(found)
+
+
+def cells(data: QuarterData, plan: Plan, grid_: Grid | None = None) -> pd.DataFrame:
+    """One row per (indicator, unit that owes it): state ok / missing / conflict and the reported values.
+
+    A unit's first row for an indicator counts (as a left merge on the de-duplicated submissions)."""
+    g = grid_ if grid_ is not None else grid(plan)
+    n = len(g)
     subs = data.submissions
-    keep = ["unit", "indicator", "value", "denominator", "status", "evidence", "approximate"]
-    subs = subs.reindex(columns=keep).drop_duplicates(["unit", "indicator"])
-    out = base.merge(subs, on=["indicator", "unit"], how="left")
-    conflicts = set()
+    keep = ["value", "denominator", "status", "evidence", "approximate"]
+    pos = np.full(n, -1, dtype=np.int64)
+    if len(subs) and "unit" in subs and "indicator" in subs:
+        key = g.key_of(subs["indicator"], subs["unit"])
+        rows = np.flatnonzero(~pd.Series(key).duplicated().to_numpy() & (key >= 0))
+        pos = pd.Index(key[rows]).get_indexer(g.keys.to_numpy())  # each grid row's submission row, or -1
+        pos = np.where(pos >= 0, rows[np.maximum(pos, 0)] if len(rows) else -1, -1)
+    out = pd.DataFrame({"indicator": g.indicator, "unit": g.unit})
+    for col in keep:
+        out[col] = _take(subs[col] if col in subs else pd.Series(np.nan, index=subs.index), pos)
+    for col in ("status", "evidence", "approximate"):
+        out[col] = out[col].fillna("").astype(str)
+    in_conflict = np.zeros(n, dtype=bool)
     rej = data.rejects
     if len(rej):
         conflicts = D.conflicted(rej)
-    kinds = out["indicator"].map({c: i.kind for c, i in plan.indicators.items()})
-    has_value = out["value"].notna()
-    has_status = out["status"].fillna("").astype(str).str.len() > 0
-    present = np.where(kinds.isin(["qualitative"]), has_status | has_value,
-                       np.where(kinds.isin(["milestone"]), has_value | has_status, has_value))
-    state = np.where(present, "ok", "missing")
-    in_conflict = np.array([(u, c) in conflicts for u, c in zip(out["unit"], out["indicator"], strict=True)],
-                           dtype=bool)
-    out["state"] = np.where(in_conflict & ~present, "conflict", state)
-    out.loc[in_conflict, "state"] = "conflict"
+        if conflicts:
+            units_, codes_ = zip(*sorted(conflicts, key=str), strict=True)
+            in_conflict = np.isin(g.keys.to_numpy(), g.key_of(list(codes_), list(units_)))
+    kinds = g.kind
+    has_value = out["value"].notna().to_numpy()
+    has_status = (out["status"] != "").to_numpy()
+    present = np.where(kinds == "qualitative", has_status | has_value,
+                       np.where(kinds == "milestone", has_value | has_status, has_value))
+    state = np.full(n, "ok", dtype=object)  # three shared strings, not a new one per row (memory)
+    state[~present] = "missing"
+    state[in_conflict] = "conflict"
+    out["state"] = state
     out["kind"] = kinds
-    for col in ("status", "evidence", "approximate"):
-        out[col] = out[col].fillna("").astype(str)
     return out
 
 
@@ -168,7 +253,10 @@ def achieved(cells_df: pd.DataFrame) -> pd.Series:
     den = cells_df["denominator"].astype(float)
     ratio = np.where(den > 0, value / den.where(den > 0), np.nan)
     status = cells_df["status"]
-    qual_done = (status == QUAL_DONE) & (cells_df["evidence"].str.strip() != "")
+    said_done = (status == QUAL_DONE).to_numpy()
+    qual_done = np.zeros(len(cells_df), dtype=bool)
+    qual_done[said_done] = [e.strip() != "" for e in cells_df["evidence"].to_numpy(dtype=object)[said_done]]
+    qual_done = pd.Series(qual_done, index=cells_df.index)
     qual = np.where(cells_df["state"] == "ok", qual_done.astype(float), np.nan)
     milestone = np.where(value.notna(), (value >= 1 - EPS).astype(float),
                          np.where(status == QUAL_DONE, 1.0, np.where(status != "", 0.0, np.nan)))
@@ -197,34 +285,42 @@ def _local_words(plan: Plan) -> str:
 def district_figures(c: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     """District actual, target and rate of every indicator (docs/evaluation.md, Completion)."""
     rows = []
-    # one grouping, not a filter of the whole frame per indicator (it runs twice a quarter with carrying)
-    groups = dict(tuple(c.groupby("indicator", sort=False)))
+    # one grouping into row positions, then numpy per indicator: not a filter of the whole frame per
+    # indicator, nor a copy of each group (it runs twice a quarter with carrying)
+    positions = c.groupby("indicator", sort=False).indices if len(c) else {}
     bureau_names = {n for n, u in plan.registry.units.items() if u.kind in ("部门", "其他")}
+    state_all = c["state"].to_numpy(dtype=object)
+    is_ok, is_missing, is_conflict = state_all == "ok", state_all == "missing", state_all == "conflict"
+    value_all, den_all = c["value"].to_numpy(dtype=float), c["denominator"].to_numpy(dtype=float)
+    achieved_all = c["achieved"].to_numpy(dtype=float)
+    unit_all = c["unit"].to_numpy(dtype=object)
+    is_bureau = c["unit"].isin(bureau_names).to_numpy()
+    carried_all = c["carried_from"].to_numpy(dtype=object) if "carried_from" in c else None
+    none = np.array([], dtype=np.int64)
     for code, ind in plan.indicators.items():
-        sub = groups.get(code, c.iloc[:0])
-        ok = sub[sub["state"] == "ok"]
-        n_missing = int((sub["state"] == "missing").sum())
-        n_conflict = int((sub["state"] == "conflict").sum())
-        carried = ok[ok["carried_from"] != ""] if "carried_from" in ok else ok.iloc[:0]
+        at = positions.get(code, none)
+        ok = at[is_ok[at]]
+        n_missing = int(is_missing[at].sum())
+        n_conflict = int(is_conflict[at].sum())
+        carried = ok[carried_all[ok] != ""] if carried_all is not None else none
         flags, state, mismatch = [], "ok", ""
         target = ind.district_target
         bureau_own = None
         if len(ind.reporters) == 1:
-            state = sub["state"].iloc[0]
-            actual = ok["achieved"].iloc[0] if len(ok) else np.nan
+            state = state_all[at[0]]
+            actual = achieved_all[ok[0]] if len(ok) else np.nan
         elif ind.kind == "ratio":
-            num, den = ok["value"].sum(), ok["denominator"].sum()
+            num, den = _sum(value_all[ok]), _sum(den_all[ok])
             actual = num / den if den > 0 else np.nan
         elif ind.kind in ("qualitative", "milestone"):
             # share of the units that owe it and have done it (with evidence)
-            actual = float(ok["achieved"].sum())
-            target = float(len(sub))
+            actual = float(_sum(achieved_all[ok]))
+            target = float(len(at))
         else:
-            bureaus = ok[ok["unit"].isin(bureau_names)]
-            local = ok.drop(bureaus.index)
-            actual = float(local["value"].sum()) if len(local) else np.nan
+            bureaus, local = ok[is_bureau[ok]], ok[~is_bureau[ok]]
+            actual = float(_sum(value_all[local])) if len(local) else np.nan
             if len(bureaus):
-                bureau_own = float(bureaus["value"].sum())
+                bureau_own = float(_sum(value_all[bureaus]))
             if not len(local) and bureau_own is not None:
                 actual = bureau_own
             elif ind.bureau == "separate" and bureau_own is not None:
@@ -238,7 +334,7 @@ def district_figures(c: pd.DataFrame, plan: Plan) -> pd.DataFrame:
             if n_conflict:
                 flags.append(f"不含数据冲突单位{n_conflict}个")
         if len(carried):
-            names = "、".join(f"{u}（{q}）" for u, q in zip(carried["unit"], carried["carried_from"], strict=True))
+            names = "、".join(f"{u}（{q}）" for u, q in zip(unit_all[carried], carried_all[carried], strict=True))
             flags.append(f"{CARRIED}{len(carried)}个单位：{names}")
         if bureau_own is not None and actual == actual:
             tol = plan.params.bureau_tolerance * max(abs(actual), abs(bureau_own), 1)
@@ -255,30 +351,32 @@ def district_figures(c: pd.DataFrame, plan: Plan) -> pd.DataFrame:
         else:
             rate = np.nan
         rows.append(dict(indicator=code, target=target, actual=actual, rate=rate, state=state,
-                         flags=flags, reported=len(ok) - len(carried), owed=len(sub), carried=len(carried),
+                         flags=flags, reported=len(ok) - len(carried), owed=len(at), carried=len(carried),
                          mismatch=mismatch))  # the 区级数据不一致 detail, kept apart: never parsed back from flags
     return pd.DataFrame(rows)
+
+
+def _sum(x: np.ndarray) -> float:
+    """Series.sum of these values: NaN counts as 0, the same pairwise sum (so the same last digit)."""
+    return np.where(np.isnan(x), 0.0, x).sum()
 
 
 # ---------------------------------------------------------------- per unit
 
 
-def unit_targets(c: pd.DataFrame, plan: Plan) -> pd.DataFrame:
+def unit_targets(c: pd.DataFrame, plan: Plan, grid_: Grid | None = None) -> pd.DataFrame:
     """Target and strive mark of each cell: the unit's own target, or the district target of a sole reporter."""
-    targets, strive = [], []
-    for code, unit in zip(c["indicator"], c["unit"], strict=True):
-        ind = plan.indicators[code]
-        ut = ind.unit_targets.get(unit)
-        if ut is not None:
-            targets.append(ut.target)
-            strive.append(ut.strive)
-        elif ind.single_reporter == unit and ind.kind != "info":
-            targets.append(ind.district_target if ind.district_target is not None else 1.0)
-            strive.append(False)
-        else:
-            targets.append(np.nan)
-            strive.append(False)
-    return pd.DataFrame({"target": targets, "strive": strive}, index=c.index)
+    g = grid_ if grid_ is not None else grid(plan)
+    if len(c) == len(g) and np.array_equal(c["indicator"].to_numpy(), g.indicator) and np.array_equal(
+            c["unit"].to_numpy(), g.unit):
+        targets, strive = g.target, g.strive  # the cells are the grid's rows (as `cells` builds them)
+    else:
+        pos = g.positions(c["indicator"], c["unit"])
+        at = np.maximum(pos, 0)
+        targets = np.where(pos >= 0, g.target[at], np.nan) if len(g) else np.full(len(c), np.nan)
+        strive = (pos >= 0) & g.strive[at] if len(g) else np.zeros(len(c), dtype=bool)
+    return pd.DataFrame({"target": np.array(targets, dtype=float), "strive": np.array(strive, dtype=bool)},
+                        index=c.index)
 
 
 @dataclass
@@ -289,15 +387,26 @@ class QuarterRates:
     cells: pd.DataFrame
     district: pd.DataFrame
     reported: pd.DataFrame | None = None  # district figures of the reporting units only (no carrying)
-    district_cells: pd.DataFrame | None = None  # the cells the district figure was summed from
+    district_cells: pd.DataFrame | None = None  # the cells the district figure was summed from (carry_forward
+    # keeps them for the last two quarters when the quarters line up: district_checks reads no others)
+    grid: Grid | None = None  # the plan's rows the cells were built on (`quarter_rates`)
 
 
-def quarter_rates(data: QuarterData, plan: Plan) -> QuarterRates:
-    c = cells(data, plan)
+def _aligned(rates: list[QuarterRates]) -> bool:
+    """Every quarter's cells are the rows of one grid, each (indicator, unit) once: then quarters line up
+    row by row, and joining them is indexing, not a merge on text columns."""
+    g = rates[0].grid if rates else None
+    return g is not None and g.keys.is_unique and all(
+        qr.grid is g and len(qr.cells) == len(g) for qr in rates)
+
+
+def quarter_rates(data: QuarterData, plan: Plan, grid_: Grid | None = None) -> QuarterRates:
+    g = grid_ if grid_ is not None else grid(plan)
+    c = cells(data, plan, g)
     c["achieved"] = achieved(c)
-    c = pd.concat([c, unit_targets(c, plan)], axis=1)
+    c = pd.concat([c, unit_targets(c, plan, g)], axis=1)
     c["rate"] = np.where(c["target"] > 0, c["achieved"] / c["target"], np.nan)
-    return QuarterRates(data.quarter, c, district_figures(c, plan))
+    return QuarterRates(data.quarter, c, district_figures(c, plan), grid=g)
 
 
 def carry_forward(rates: list[QuarterRates], plan: Plan) -> pd.DataFrame:
@@ -310,6 +419,8 @@ def carry_forward(rates: list[QuarterRates], plan: Plan) -> pd.DataFrame:
     """
     carry = plan.params.carry_forward
     key = ["unit", "indicator"]
+    if _aligned(rates):
+        return _carry_aligned(rates, plan, carry)
     # (unit, indicator) → the latest accepted value, as a frame: one merge per quarter, not a lookup per cell
     latest: pd.DataFrame | None = None
     carried: list[pd.DataFrame] = []
@@ -337,6 +448,48 @@ def carry_forward(rates: list[QuarterRates], plan: Plan) -> pd.DataFrame:
     return _sort(df, plan, ["quarter", "indicator", "unit"])
 
 
+# what the district figures and the fall causes read of the cells they were summed from
+DISTRICT_CELL_COLUMNS = ["indicator", "unit", "state", "value", "denominator", "achieved"]
+
+
+def _carry_aligned(rates: list[QuarterRates], plan: Plan, carry: bool) -> pd.DataFrame:
+    """carry_forward over quarters whose cells line up row by row: the latest accepted value of every row
+    is kept in arrays, and the rows carried into a quarter are those lacking one now that have one."""
+    n = len(rates[0].cells)
+    have = np.zeros(n, dtype=bool)
+    latest = {col: np.full(n, np.nan) for col in ("value", "denominator", "achieved")}
+    latest_from = np.full(n, "", dtype=object)
+    carried: list[pd.DataFrame] = []
+    for i, qr in enumerate(rates):
+        c = qr.cells
+        qr.reported = qr.district
+        cum = c["kind"].isin(CUMULATIVE).to_numpy()
+        ok = (c["state"] == "ok").to_numpy()
+        dc = c[DISTRICT_CELL_COLUMNS].assign(carried_from="")
+        take = np.flatnonzero(~ok & cum & have) if carry else np.array([], dtype=np.int64)
+        if len(take):
+            dc.loc[take, "state"] = "ok"
+            for col, values in latest.items():
+                dc.loc[take, col] = values[take]
+            dc.loc[take, "carried_from"] = latest_from[take]
+            carried.append(pd.DataFrame({
+                "_row": take, "unit": c["unit"].to_numpy()[take], "indicator": c["indicator"].to_numpy()[take],
+                **{col: values[take] for col, values in latest.items()}, "carried_from": latest_from[take],
+                "quarter": qr.quarter}))
+            qr.district = district_figures(dc, plan)
+        qr.district_cells = dc
+        if i >= 2:  # district_checks compares the last two quarters only: older ones are not kept (memory)
+            rates[i - 2].district_cells = None
+        now = ok & cum
+        for col, values in latest.items():
+            values[now] = c[col].to_numpy(dtype=float)[now]
+        latest_from[now] = qr.quarter
+        have |= now
+    df = (pd.concat(carried, ignore_index=True)[CARRIED_COLUMNS] if carried
+          else pd.DataFrame(columns=CARRIED_COLUMNS))
+    return _sort(df, plan, ["quarter", "indicator", "unit"])
+
+
 def _first_reached(history: list[QuarterRates], key_cols: list[str], frame: str) -> dict:
     """For each key, the first quarter in which its rate reached 100%."""
     first: dict = {}
@@ -359,16 +512,11 @@ def credibility_flags(history: list[QuarterRates], plan: Plan) -> pd.DataFrame:
     floors = plan.params.jump_floor
     ratio = float(plan.params.jump_ratio)
     numeric = c[c["kind"].isin(["count", "amount", "info", "ratio"]) & (c["state"] == "ok")]
-    for earlier in history[:-1]:
-        prev = earlier.cells[earlier.cells["state"] == "ok"][["unit", "indicator", "value"]]
-        m = numeric.merge(prev, on=["unit", "indicator"], suffixes=("", "_prev"))
+    for earlier, m in _joined(history, numeric, history[:-1]):
         for r in m[m["value"] < m["value_prev"] - EPS].itertuples():
             rows.append((current.quarter, r.unit, r.indicator, "累计值下降",
                          f"本期累计{r.value:g}，低于{earlier.quarter}的{r.value_prev:g}", W.FLAG_FALL))
-    if len(history) > 1:
-        prev_q = history[-2]
-        prev = prev_q.cells[prev_q.cells["state"] == "ok"][["unit", "indicator", "value"]]
-        m = numeric.merge(prev, on=["unit", "indicator"], suffixes=("", "_prev"))
+    for prev_q, m in _joined(history, numeric, history[-2:-1]):
         # from 0 any rise is "above 5×"; the floor per unit of measure keeps small numbers quiet
         for r in m[m["value"] > ratio * m["value_prev"]].itertuples():
             floor = float(floors.get(plan.indicators[r.indicator].unit, 0) or 0)
@@ -378,8 +526,8 @@ def credibility_flags(history: list[QuarterRates], plan: Plan) -> pd.DataFrame:
                              W.FLAG_JUMP))
     if len(history) > 1:
         rows += district_checks(history[-2], current, plan)
-    qual = c[(c["kind"].isin(["qualitative"])) & (c["state"] == "ok") & (c["status"] == QUAL_DONE)
-             & (c["evidence"].str.strip() == "")]
+    qual = c[(c["kind"].isin(["qualitative"])) & (c["state"] == "ok") & (c["status"] == QUAL_DONE)]
+    qual = qual[qual["evidence"].str.strip() == ""]
     for r in qual.itertuples():
         rows.append((current.quarter, r.unit, r.indicator, "缺少佐证", "填报“已完成”但未提供佐证材料，按推进中计",
                      W.FLAG_NO_EVIDENCE))
@@ -388,12 +536,28 @@ def credibility_flags(history: list[QuarterRates], plan: Plan) -> pd.DataFrame:
     for r in current.district.itertuples():
         if r.mismatch:  # the detail district_figures kept (never split back out of the flag text)
             rows.append((current.quarter, plan.district, r.indicator, _mismatch(plan), r.mismatch, W.FLAG_MISMATCH))
-            bureaus = c[(c["indicator"] == r.indicator) & (c["state"] == "ok")
-                        & c["unit"].map(lambda u: _is_bureau(plan, u))]
+            bureaus = c[(c["indicator"] == r.indicator) & (c["state"] == "ok")]
+            bureaus = bureaus[bureaus["unit"].map(lambda u: _is_bureau(plan, u)).astype(bool)]
             rows += [(current.quarter, u, r.indicator, _mismatch(plan), r.mismatch, W.FLAG_MISMATCH)
                      for u in bureaus["unit"]]
     df = pd.DataFrame(rows, columns=FLAG_COLUMNS)
     return _sort(df, plan, ["scope", "indicator", "flag"])
+
+
+def _joined(history: list[QuarterRates], numeric: pd.DataFrame, earlier: list[QuarterRates]):
+    """(quarter, rows of numeric with that quarter's accepted value as value_prev), for each earlier quarter:
+    an inner merge on (unit, indicator), or, when the quarters line up row by row, the same rows by index."""
+    aligned = _aligned(history)
+    for qr in earlier:
+        ok = qr.cells["state"] == "ok"
+        if aligned:
+            prev = qr.cells["value"].to_numpy()
+            keep = ok.to_numpy()[numeric.index.to_numpy()]
+            m = numeric[keep].assign(value_prev=prev[numeric.index.to_numpy()[keep]]).reset_index(drop=True)
+        else:
+            m = numeric.merge(qr.cells[ok][["unit", "indicator", "value"]], on=["unit", "indicator"],
+                              suffixes=("", "_prev"))
+        yield qr, m
 
 
 def district_checks(prev: QuarterRates, current: QuarterRates, plan: Plan) -> list[tuple]:
@@ -560,9 +724,12 @@ def evaluate(history: dict[str, QuarterData], quarter: str, as_of: dt.date | Non
         raise ValueError(f"评估日期 {as_of} 早于报告期 {quarter} 的开始（{quarter.start}）")
     qs = [q for q in sorted(history) if q <= quarter]
     current_data = received_by(history[quarter], compiled)
-    rates = [quarter_rates(current_data if q == quarter else history[q], plan) for q in qs]
+    g = grid(plan)  # the same rows every quarter: built once
+    rates = [quarter_rates(current_data if q == quarter else history[q], plan, g) for q in qs]
     current = rates[-1]
     carried = carry_forward(rates, plan)
+    for qr in rates[:-1]:  # what later steps read of an earlier quarter's cells (first 100%, falls, jumps)
+        qr.cells = qr.cells[["indicator", "unit", "kind", "state", "value", "rate"]]
     trend_rows = []
     for i, qr in enumerate(rates):
         q_as_of = as_of if qr.quarter == quarter else quarters.as_of_date(qr.quarter)  # an earlier quarter: its end
@@ -628,26 +795,7 @@ def _completion(rates: list[QuarterRates], plan: Plan, as_of: dt.date, district_
         rows.append((current.quarter, as_of.isoformat(), plan.district, r.indicator, r.target, r.actual, r.rate,
                      expected, status, "；".join(r.flags)))
     if not district_only:
-        first_u = _first_reached(rates, ["unit", "indicator"], "cells")
-        d_actual = current.district.set_index("indicator")["actual"]
-        for r in current.cells.itertuples():
-            ind = plan.indicators[r.indicator]
-            expected = paces[r.indicator]
-            passed = as_of > ind.deadline
-            flags = []
-            if r.target == r.target:  # scored: a unit target, or the sole reporter
-                status = _status_row(ind, r.rate, r.state, expected, passed,
-                                     first_u.get((r.unit, r.indicator)), bool(r.strive), severe, as_of)
-                if r.strive:
-                    flags.append("力争目标")
-            else:  # a contribution to a district total, unscored
-                status = {"missing": MISSING, "conflict": CONFLICT}.get(r.state, "")
-                total = d_actual.get(r.indicator, np.nan)
-                if (r.state == "ok" and len(ind.reporters) > 1 and ind.kind in ("count", "amount", "info")
-                        and total and total == total and not _is_bureau(plan, r.unit)):
-                    flags.append(f"占{plan.district}{r.achieved / total:.1%}")
-            rows.append((current.quarter, as_of.isoformat(), r.unit, r.indicator, r.target, r.achieved,
-                         r.rate, expected, status, "；".join(flags)))
+        unit_rows = _unit_rows(rates, plan, as_of, paces, severe)
         # units that lead a task but do not report its indicators answer for the district figure
         # (one pass over the tasks and sets of reporters: tuple membership per unit was quadratic in units)
         led = _led_by_unit(plan)
@@ -661,7 +809,79 @@ def _completion(rates: list[QuarterRates], plan: Plan, as_of: dt.date, district_
                     rows.append((current.quarter, as_of.isoformat(), unit, code, target, actual, rate,
                                  expected, status, f"牵头任务（{plan.district}数）"))
     df = pd.DataFrame(rows, columns=COMPLETION_COLUMNS)
+    if not district_only:  # the district rows, the units' rows, the leads' rows: as one list of rows would be
+        n_d = len(current.district)
+        df = pd.concat([df.iloc[:n_d], unit_rows, df.iloc[n_d:]], ignore_index=True).infer_objects()
     return _sort(df, plan, ["scope", "indicator"])
+
+
+def _first_cells(rates: list[QuarterRates]) -> np.ndarray | None:
+    """Per row of the current quarter's cells, the index in rates of the first quarter its rate reached 100%
+    (-1: never), when every quarter's cells are the same grid rows (as evaluate builds them); else None."""
+    if not _aligned(rates):
+        return None
+    first = np.full(len(rates[-1].cells), -1, dtype=np.int64)
+    for i, qr in enumerate(rates):
+        hit = (qr.cells["rate"].to_numpy(dtype=float) >= 1 - EPS) & (first < 0)
+        first[hit] = i
+    return first
+
+
+def _unit_rows(rates: list[QuarterRates], plan: Plan, as_of: dt.date, paces: dict, severe: float) -> pd.DataFrame:
+    """The completion rows of every unit's cells, column by column (docs/evaluation.md, the status table):
+    scored rows (a unit target, or the sole reporter) get their status, contributions to a district total
+    only 未报送/数据冲突 and their share of the total."""
+    current = rates[-1]
+    c = current.cells
+    n = len(c)
+    first = _first_cells(rates)
+    if first is None:  # cells of another shape: look the first quarter up by key
+        by_key = _first_reached(rates, ["unit", "indicator"], "cells")
+        names = [qr.quarter for qr in rates]
+        first = np.array([names.index(by_key[k]) if k in by_key else -1
+                          for k in zip(c["unit"], c["indicator"], strict=True)], dtype=np.int64)
+    code = c["indicator"]
+    inds = plan.indicators
+    deadline = code.map({k: np.datetime64(i.deadline, "D") for k, i in inds.items()}).to_numpy(dtype="datetime64[D]")
+    expected = code.map(paces).to_numpy(dtype=float)
+    passed = np.datetime64(as_of, "D") > deadline
+    ends = np.array([np.datetime64(min(quarters.quarter_end(qr.quarter), as_of), "D") for qr in rates],
+                    dtype="datetime64[D]")
+    reached_late = (first >= 0) & (ends[np.maximum(first, 0)] > deadline)
+    kind = c["kind"].to_numpy(dtype=object)
+    state = c["state"].to_numpy(dtype=object)
+    rate = c["rate"].to_numpy(dtype=float)
+    target = c["target"].to_numpy(dtype=float)
+    achieved_ = c["achieved"].to_numpy(dtype=float)
+    strive = c["strive"].to_numpy(dtype=bool)
+    scored = ~np.isnan(target)
+    # the status table in order (status_for), the first rule that holds wins: assigned last to first
+    status = np.full(n, FAR_BEHIND, dtype=object)
+    with np.errstate(invalid="ignore"):
+        for rule, word in ((rate >= expected - severe - EPS, BEHIND), (rate >= expected - EPS, ON_PACE),
+                           (passed & strive, STRIVE_MISSED), (passed & ~strive, OVERDUE),
+                           (rate >= 1 - EPS, None), ((state == "missing") | np.isnan(rate), MISSING),
+                           (state == "conflict", CONFLICT)):
+            if word is None:  # done: late or in time
+                status[rule & reached_late], status[rule & ~reached_late] = DONE_LATE, DONE
+            else:
+                status[rule] = word
+    lost = np.full(n, "", dtype=object)  # info and unscored contributions: only what is lacking
+    lost[state == "missing"], lost[state == "conflict"] = MISSING, CONFLICT
+    status = np.where(scored & (kind != "info"), status, lost)
+    flags = np.full(n, "", dtype=object)
+    flags[scored & strive] = "力争目标"
+    d_actual = current.district.set_index("indicator")["actual"]
+    total = code.map(d_actual.to_dict()).to_numpy(dtype=float)
+    shared = code.map({k: len(i.reporters) > 1 and i.kind in ("count", "amount", "info")
+                       for k, i in inds.items()}).to_numpy(dtype=bool)
+    bureau = c["unit"].map({u: _is_bureau(plan, u) for u in dict.fromkeys(c["unit"])}).to_numpy(dtype=bool)
+    share = ~scored & (state == "ok") & shared & ~bureau & (total != 0) & ~np.isnan(total)
+    at = np.flatnonzero(share)
+    flags[at] = [f"占{plan.district}{a / t:.1%}" for a, t in zip(achieved_[at], total[at], strict=True)]
+    return pd.DataFrame({"quarter": current.quarter, "as_of": as_of.isoformat(), "scope": c["unit"].to_numpy(),
+                         "indicator": code.to_numpy(), "target": target, "actual": achieved_, "rate": rate,
+                         "expected": expected, "status": status, "flags": flags}, index=range(n))[COMPLETION_COLUMNS]
 
 
 def _led_by_unit(plan: Plan) -> dict[str, list]:
@@ -678,15 +898,23 @@ def _attach_flags(completion: pd.DataFrame, flags: pd.DataFrame, plan: Plan) -> 
     if flags.empty:
         return completion
     # a dict, not the Series: Series.get on a MultiIndex costs ~0.1 ms a row (2 s for a province's 21k rows)
-    extra = flags.groupby(["scope", "indicator"])["flag"].apply(lambda s: "；".join(dict.fromkeys(s))).to_dict()
+    grouped: dict = {}
+    for key in zip(flags["scope"], flags["indicator"], flags["flag"], strict=True):
+        grouped.setdefault(key[:2], {})[key[2]] = None
+    extra = {k: "；".join(v) for k, v in sorted(grouped.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1])))}
     for code, ind in plan.indicators.items():
         own = extra.get((ind.single_reporter, code)) if ind.single_reporter else None
         if own:
             extra[(plan.district, code)] = _merge_flags(extra.get((plan.district, code), ""), own)
     out = completion.copy()
-    keys = list(zip(out["scope"], out["indicator"], strict=True))
-    add = [extra.get(k, "") for k in keys]
-    out["flags"] = [_merge_flags(a, b) for a, b in zip(out["flags"], add, strict=True)]
+    # only the rows of scopes with a flag are looked up (a province's 230k rows, a few thousand flagged)
+    at = np.flatnonzero(out["scope"].isin({scope for scope, _ in extra}).to_numpy())
+    own = out["flags"].to_numpy(dtype=object)
+    keys = zip(out["scope"].to_numpy()[at], out["indicator"].to_numpy()[at], strict=True)
+    merged = [_merge_flags(a, extra.get(k, "")) for a, k in zip(own[at], keys, strict=True)]
+    flags = own.copy()
+    flags[at] = merged
+    out["flags"] = flags
     return out
 
 

@@ -28,8 +28,8 @@ import struct
 import subprocess
 import sys
 import time
-from pathlib import Path
 
+from helpers.contract.paths import PACKAGE_HOME
 from helpers.ingest.limits import Limits
 from helpers.ingest.readers import FileRejected, Sheet, read_file
 
@@ -54,7 +54,7 @@ class IsolatedReader:
 
     def _start(self) -> subprocess.Popen:
         env = dict(os.environ, MALLOC_ARENA_MAX="2", PYTHONDONTWRITEBYTECODE="1")
-        src = str(Path(__file__).resolve().parents[2])
+        src = str(PACKAGE_HOME)
         env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         code = "from helpers.ingest.sandbox import worker_main; worker_main()"
         self.proc = subprocess.Popen(

@@ -135,6 +135,9 @@ def _exporter():
 
 
 _EXPORT_LOCK = threading.Lock()
+# a one-line page in the report's style (its fonts): what a PDF warm-up lays out
+EMPTY_REPORT = f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><style>{report_css()}</style></head>' \
+               '<body><main class="report"><p>预热 0123</p></main></body></html>'
 
 
 def _export_body(nb: nbformat.NotebookNode) -> str:
@@ -143,16 +146,21 @@ def _export_body(nb: nbformat.NotebookNode) -> str:
     return body
 
 
-def warm_up() -> None:
-    """Load what rendering needs (nbconvert's templates, WeasyPrint, fontconfig and the CJK fonts) by
+def warm_up(html: bool = True, pdf: bool = True) -> None:
+    """Load what rendering needs (nbconvert's templates; WeasyPrint, fontconfig and the CJK fonts) by
     rendering a throw-away one-line report; nothing is written.
 
     `yqeval run` calls this in a background thread while the notebooks execute (the parent process
-    only waits on its kernels meanwhile), so the loading is not paid after them.
+    only waits on its kernels meanwhile), so the loading is not paid after them; with pdf=False only
+    the HTML side (the PDF is then made by `pdfjob`'s worker, which warms itself up).
     """
     try:
-        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("预热")])
-        pdf_bytes(notebook_to_html(nb, "预热"))
+        page = EMPTY_REPORT
+        if html:
+            nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("预热")])
+            page = notebook_to_html(nb, "预热")
+        if pdf:
+            pdf_bytes(page)
     except Exception:  # noqa: BLE001 - the real render will raise the same error where it is read
         pass
 
@@ -223,10 +231,17 @@ def html_to_pdf(html_text: str, pdf_path: str | Path, base_url: str | Path | Non
 
 
 def render_report(
-    executed_nb_path: str | Path, out_html: str | Path, out_pdf: str | Path, title: str
+    executed_nb_path: str | Path, out_html: str | Path, out_pdf: str | Path, title: str, pdf_worker=None
 ) -> tuple[Path, Path]:
-    """Executed notebook → HTML and PDF. Both are produced in memory before either file is replaced."""
+    """Executed notebook → HTML and PDF. Both are produced in memory before either file is replaced.
+
+    pdf_worker: a `pdfjob.PdfWorker`; the HTML is written and the PDF handed to the worker, which writes
+    it meanwhile (its result() waits for it and says in Chinese what went wrong)."""
     html_text = notebook_to_html(executed_nb_path, title)
+    if pdf_worker is not None:
+        out_html = write_bytes(Path(out_html), html_text.encode("utf-8"))
+        pdf_worker.submit(html_text, Path(out_pdf), base_url=Path(executed_nb_path).parent)
+        return out_html, Path(out_pdf)
     pdf = pdf_bytes(html_text, base_url=Path(executed_nb_path).parent)
     out_html = write_bytes(Path(out_html), html_text.encode("utf-8"))
     out_pdf = write_bytes(Path(out_pdf), pdf)

@@ -192,6 +192,7 @@ def _run_locked(quarter: str, as_of: dt.date, data: Path, reports: Path, progres
     stage = Path(tempfile.mkdtemp(prefix=runstate.staging_name(quarter), dir=data / "processed"))
     os.chmod(stage, 0o777 & ~umask())
     seconds: dict[str, float] = {}
+    pdf_worker = None  # the report's PDF is made in a process of its own (`pdfjob`), beside the other outputs
     try:
         t0 = time.perf_counter()
         with contextlib.ExitStack() as stack:
@@ -202,7 +203,8 @@ def _run_locked(quarter: str, as_of: dt.date, data: Path, reports: Path, progres
                     if warm else None)
             if pool is not None:
                 pool.start(0)
-            warming = _warm_renderer() if warm else None
+            pdf_worker = _pdf_worker() if warm else None
+            warming = _warm_renderer(pdf=pdf_worker is None) if warm else None
             from helpers import ingest
 
             history = earlier_quarters(data, quarter)
@@ -242,13 +244,20 @@ def _run_locked(quarter: str, as_of: dt.date, data: Path, reports: Path, progres
         name = report_name(quarter, data)
         html, pdf = staging / f"{name}.html", staging / f"{name}.pdf"
         title = f"{report_title(data)}（{quarters.quarter_label(quarter)}）"
-        render.render_report(executed[-1], html, pdf, title=title)
+        # with a worker, it lays out the PDF while this process writes the rest
+        render.render_report(executed[-1], html, pdf, title=title, pdf_worker=pdf_worker)
         from helpers.report.deliverables import (
             write_deliverables,  # .docx, 汇总表 .xlsx, 退回补报通知 (docs/outputs.md)
         )
 
         with runstate.staged_processed(data, stage):  # both read this run's processed data, still staged
             write_deliverables(html, staging, data, quarter, name, title=title)
+            if pdf_worker is not None:
+                try:
+                    pdf_worker.result()
+                except pdf_worker.Error as exc:
+                    raise RunError(str(exc)) from None
+                pdf_worker.close()
             seconds["render"] = time.perf_counter() - t
             # what this run wrote: earlier quarters' ingest outputs, this quarter's processed files, the report
             outputs = sorted(written) + sorted(p for p in (stage / quarter).glob("*") if p.is_file())
@@ -261,6 +270,8 @@ def _run_locked(quarter: str, as_of: dt.date, data: Path, reports: Path, progres
         if runstate.commit(data, quarter, stage, staging, final):
             _say(progress, f"提示：原有的单位评估卡已随旧报告删除，请运行 yqeval scorecards {final.name} 重新生成")
     except BaseException as exc:
+        if pdf_worker is not None:  # before the staging folder moves: no PDF may land in it afterwards
+            pdf_worker.close()
         failed = reports / f".{quarter}.failed"
         shutil.rmtree(failed, ignore_errors=True)
         shutil.rmtree(stage, ignore_errors=True)
@@ -300,12 +311,20 @@ def _unfinish(staging: Path) -> None:
             path.unlink()
 
 
-def _warm_renderer() -> threading.Thread:
-    """render.warm_up in a thread, importing helpers.report.render there too (nbformat, bs4, nbconvert)."""
+def _pdf_worker():
+    """A `pdfjob.PdfWorker`, started now so that it loads WeasyPrint while the notebooks run."""
+    from helpers.report.pdfjob import PdfWorker
+
+    return PdfWorker()
+
+
+def _warm_renderer(pdf: bool = True) -> threading.Thread:
+    """render.warm_up in a thread, importing helpers.report.render there too (nbformat, bs4, nbconvert); with
+    pdf=False the HTML side only (the PDF worker warms itself up)."""
     def work() -> None:
         from helpers.report import render
 
-        render.warm_up()
+        render.warm_up(pdf=pdf)
 
     thread = threading.Thread(target=work, name="render-warm-up", daemon=True)
     thread.start()
