@@ -10,7 +10,7 @@ import pytest
 from helpers.contract.outputs import read_csv
 from helpers.plan import templates
 from helpers.plan.reference import load_plan
-from helpers.run import pipeline, verify
+from helpers.run import pipeline, verification
 from helpers.run.cards import run_scorecards
 
 from .example_plan import QUARTERS, write_example
@@ -98,7 +98,7 @@ def test_scorecards_and_verify(run, capsys):
     card = "".join(_pdf_text(pdfs[0]).split())
     assert "桐川县电子商务进农村提质增效工作单位评估卡" in card and "牵头任务（按全县数评价）" in card
     assert "埇桥" not in card and "全区" not in card
-    assert verify.verify(run["result"].manifest) == 0, capsys.readouterr().out
+    assert verification.verify(run["result"].manifest) == 0, capsys.readouterr().out
 
 
 def test_trend_chart_axis_follows_the_kind(run):

@@ -127,6 +127,31 @@ def test_the_evaluation_date_defaults_to_the_quarter_end_in_one_place():
         parse_date("2020/01/05", "编制日期")
 
 
+def test_the_reporting_deadline_is_one_rule_for_forms_notices_and_lateness(plan):
+    """quarter end + late_report_days, in quarters.reporting_deadline only: the form's 报送时限, the notice's
+    deadline and the evaluation's 迟报 all move together when the parameter changes."""
+    from helpers.evaluate import completion as C
+    from helpers.plan import templates
+    from helpers.plan.quarters import reporting_deadline
+    from helpers.report import notices
+
+    three = plan.params.replace(late_report_days=3)
+    assert reporting_deadline("2019Q4", three) == dt.date(2020, 1, 3)
+    assert reporting_deadline("2019Q4", plan.params) == dt.date(2019, 12, 31) + dt.timedelta(plan.params.late_report_days)
+    short = dataclasses.replace(plan, params=three)
+    unit = plan.reporters()[0]
+    lines = dict(templates.instruction_lines(short, templates.blank_form(short, unit, "2019Q4")))
+    assert "即 2020-01-03 前报送" in lines["报送时限"]
+    assert notices.deadline("2019Q4", dt.date(2019, 12, 31), three) == dt.date(2020, 1, 3) + dt.timedelta(
+        three.resubmit_days)
+    assert C.reporting_deadline("2019Q4", short) == dt.date(2020, 1, 3)
+    offenders = [f"{path.relative_to(PROJECT_ROOT)}:{n}" for path in sorted((PROJECT_ROOT / "src").rglob("*.py"))
+                 if path.name != "quarters.py"
+                 for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+                 if re.search(r"timedelta\(days=\S*late_report_days", line)]
+    assert offenders == []
+
+
 # ---------------------------------------------------------------- 03_report holds to the date 02 used
 
 

@@ -690,8 +690,8 @@ def _status_row(ind: Indicator, rate, state, expected, passed, first_q, strive, 
 
 
 def reporting_deadline(quarter: str, plan: Plan) -> dt.date:
-    """The last day a file counts as on time: the quarter's end + late_report_days."""
-    return quarters.quarter_end(quarter) + dt.timedelta(days=plan.params.late_report_days)
+    """The last day a file counts as on time (quarters.reporting_deadline, the one place of the rule)."""
+    return quarters.reporting_deadline(quarter, plan.params)
 
 
 def received_by(data: QuarterData, compiled: dt.date | None) -> QuarterData:
@@ -969,7 +969,6 @@ def reporting_table(data: QuarterData, plan: Plan, quarter: str, compiled: dt.da
             unidentified.setdefault(f["close_unit"], []).append(f)
     accepted_units = set(data.submissions["unit"]) if len(data.submissions) else set()
     end = quarters.quarter_end(quarter)
-    late_days = plan.params.late_report_days
     rows = []
     for unit in plan.reporters():
         files = files_by_unit.get(unit, []) + unidentified.get(unit, [])
@@ -980,7 +979,7 @@ def reporting_table(data: QuarterData, plan: Plan, quarter: str, compiled: dt.da
             dates = sorted(d for d in sub.get("reported_on", pd.Series(dtype=str)) if d)
         reported_on = dates[0] if dates else ""
         days = (dt.date.fromisoformat(reported_on) - end).days if reported_on else np.nan
-        late = bool(days == days and days > late_days)
+        late = bool(reported_on) and dt.date.fromisoformat(reported_on) > deadline
         if ok_files or unit in accepted_units:
             status = W.LATE if late else (W.ON_TIME if reported_on else W.UNDATED)
         elif files and all(not f.get("unit") for f in files):

@@ -135,6 +135,12 @@ class Period:
         return cls(q, as_of_date(q, as_of))
 
 
+def reporting_deadline(quarter: object, params) -> dt.date:
+    """The last day a unit's file counts as on time: the quarter's end + params.late_report_days
+    (docs/plan_life.md). The one place of that rule: evaluation, reminders, notices and forms ask here."""
+    return Quarter(quarter).end + dt.timedelta(days=params.late_report_days)
+
+
 def quarter_start(quarter: str) -> dt.date:
     return Quarter(quarter).start
 

@@ -20,8 +20,7 @@ import xlsxwriter
 
 from helpers.contract.outputs import write_bytes
 from helpers.contract.paths import safe_name
-from helpers.plan.params import DEFAULTS
-from helpers.plan.quarters import quarter_end, quarter_label
+from helpers.plan.quarters import quarter_end, quarter_label, reporting_deadline
 from helpers.plan.reference import Indicator, Plan, load_plan
 
 COLUMNS = ["指标代码", "指标名称", "计量单位", "目标值", "累计完成值", "基数", "进展状态",
@@ -30,7 +29,6 @@ LOCKED_COLUMNS = ("指标代码", "指标名称", "计量单位", "目标值")
 STATUSES = ("未启动", "推进中", "已完成")
 INSTRUCTIONS_SHEET = "填报说明"
 DATA_SHEET = "进展填报表"
-REPORT_DAYS = DEFAULTS.late_report_days  # 季末后10日内报送, unless params.yaml late_report_days says otherwise
 # The form's title, note and instructions take the plan's words (plan.yaml, indicators.csv, params.yaml).
 SIGNATURE = "填报人：            联系电话："
 QUALITATIVE_HINT = "定性指标：在“进展状态”中选择，填写进展情况；已完成的须在“佐证材料”列明材料名称。累计完成值不填。"
@@ -214,10 +212,6 @@ def safe_filename(unit: str, quarter: str, ext: str = "xlsx") -> str:
     return f"{safe_name(unit)}_{quarter}.{ext}"
 
 
-def report_deadline(quarter: str, days: int = REPORT_DAYS) -> dt.date:
-    return quarter_end(quarter) + dt.timedelta(days=days)
-
-
 def document_time(quarter: str) -> dt.datetime:
     """The pinned created/modified time of every file made for a quarter: its last day, 00:00."""
     end = quarter_end(quarter)
@@ -230,7 +224,7 @@ def document_time(quarter: str) -> dt.datetime:
 def instruction_lines(plan: Plan, form: Form) -> list[tuple[str, str]]:
     """(heading, text) pairs of the 填报说明 sheet. Column names appear quoted, never as a header row."""
     days, words = _days(plan), plan.words
-    deadline = report_deadline(form.quarter, days)
+    deadline = reporting_deadline(form.quarter, plan.params)
     money = list(dict.fromkeys(i.unit for i in plan.indicators.values() if i.kind in ("amount", "info")
                                and "元" in i.unit))
     money_text = f"金额以“计量单位”为准（{'、'.join(money)}）" if money else "按“计量单位”填写"

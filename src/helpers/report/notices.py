@@ -58,7 +58,7 @@ def hint(reason: str) -> str:
 
 
 def deadline(quarter: str, as_of: dt.date, params: Params) -> dt.date:
-    due = quarters.quarter_end(quarter) + dt.timedelta(days=params.late_report_days)
+    due = quarters.reporting_deadline(quarter, params)
     return max(as_of, due) + dt.timedelta(days=params.resubmit_days)
 
 
