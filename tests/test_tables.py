@@ -124,3 +124,33 @@ def test_a_figure_at_the_start_of_a_text_cell_never_wraps():
     assert float(wide["b"].rstrip("%")) > float(short["b"].rstrip("%"))
     # the figure's 6 characters plus padding: at least 8 of the 28 + 8 weight units
     assert float(wide["b"].rstrip("%")) >= 100 * 8 / (28 + 2 + 8) - 0.1
+
+
+def test_given_widths_still_leave_a_figure_and_a_short_word_on_one_line():
+    """A notebook's given widths are a starting point: a target of 300,000 in a column given 8%, or 个单位 in a
+    计量单位 column given 6%, gets room for itself (found by a new user's plan), taken from the columns that may
+    wrap, which each keep at least their header's longest word; widths that fit are kept as given."""
+    from helpers.report.tables import LINE_UNITS, column_widths, display_width
+
+    cols = {"n": "指标", "u": "计量单位", "t": "目标", "s": "牵头单位"}
+    given = {"n": "40%", "u": "6%", "t": "8%", "s": "46%"}
+    fits = [["农村电商网络零售额", "万元", "24,000", "市商务局"]]
+    assert column_widths(cols, fits, set(), given) == given  # nothing needs more: unchanged, byte for byte
+    body = fits + [["网店开办补贴发放金额", "个单位", "300,000", "各镇人民政府、各街道办事处"]]
+    pct = {c: float(w.rstrip("%")) for c, w in column_widths(cols, body, set(), given).items()}
+    assert abs(sum(pct.values()) - 100) < 0.5
+    assert pct["t"] >= (display_width("300,000") + 2) * 100 / LINE_UNITS - 0.05
+    assert pct["u"] >= (display_width("个单位") + 2) * 100 / LINE_UNITS - 0.05
+    assert pct["n"] < 40 and pct["s"] < 46 and min(pct["n"], pct["s"]) >= (8 + 2) * 100 / LINE_UNITS - 0.05
+
+
+def test_a_column_that_gives_room_keeps_its_own_figures():
+    """Widening one column must not narrow another below its own figures (15,000 in 目标 broke that way)."""
+    from helpers.report.tables import LINE_UNITS, column_widths, display_width
+
+    cols = {"n": "指标", "u": "计量单位", "t": "目标"}
+    given = {"n": "86%", "u": "6%", "t": "8%"}
+    body = [["农村产品网络销售额", "个单位", "15,000"]]
+    pct = {c: float(w.rstrip("%")) for c, w in column_widths(cols, body, set(), given).items()}
+    assert pct["t"] >= (display_width("15,000") + 2) * 100 / LINE_UNITS - 0.05
+    assert pct["u"] >= (display_width("个单位") + 2) * 100 / LINE_UNITS - 0.05

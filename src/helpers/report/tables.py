@@ -128,6 +128,7 @@ def html_table(
     return "\n".join(out)
 
 
+SHORT_WORD = 8  # display units: a text column whose every value is this short never wraps inside one
 LINE_UNITS = 100  # display units (a Chinese character is 2) across a full-width table at the report's size
 _NUMBER_HEAD = re.compile(r"[−+-]?\d[\d,]*(?:\.\d+)?%?")
 
@@ -140,37 +141,47 @@ def display_width(text: str) -> int:
 def column_widths(columns: Mapping[str, str], body: list[list[str]], nowrap: set,
                   given: Mapping[str, str] | None = None) -> dict[str, str]:
     """CSS widths for every column (the table is laid out with table-layout: fixed, which is fast in
-    WeasyPrint and keeps long tables stable across pages): the given ones as they are, the rest shared
-    out in proportion to their content — the longest value of a column that must not wrap (numbers,
-    status), the 90th-percentile length of a text column, at least its header's longest word."""
+    WeasyPrint and keeps long tables stable across pages): the given ones as a starting point, the rest
+    shared out in proportion to their content — the longest value of a column that must not wrap
+    (numbers, status), the 90th-percentile length of a text column, at least its header's longest word.
+    Then any column whose figures or short words would not fit on one line (given or not) gets room for
+    them, taken from the columns that may wrap, each keeping its own figures and its header's longest word."""
     given = dict(given or {})
+    fixed = {c: float(w[:-1]) for c, w in given.items() if w.endswith("%")}
     weights: dict[str, float] = {}
     unbroken: dict[str, int] = {}  # the longest run a column must keep on one line
+    head_words: dict[str, int] = {}  # the header's longest word
     for i, (col, header) in enumerate(columns.items()):
-        if col in given:
-            continue
         lengths = sorted(display_width(html.unescape(_TAGS.sub("", row[i]))) for row in body) or [0]
         if col in nowrap:
             need = unbroken[col] = lengths[-1]
         else:  # a text column may wrap, but never inside a figure it starts with (19,397.6（含…）)
             heads = [len(m.group(0)) for row in body if (m := _NUMBER_HEAD.match(html.unescape(_TAGS.sub("", row[i]))))]
-            unbroken[col] = max(heads, default=0)
+            # a column of short words (计量单位: 个单位, 人次) keeps each on one line too
+            unbroken[col] = max(max(heads, default=0), lengths[-1] if lengths[-1] <= SHORT_WORD else 0)
             need = max(min(lengths[math.ceil(0.9 * (len(lengths) - 1))], 40), unbroken[col])
-        head = max(display_width(part) for part in re.split(r"[（(/\s]", str(header)) if part) if str(header) else 0
-        weights[col] = max(need, head, 4) + 2  # + cell padding
-    taken = sum(float(w.rstrip("%")) for w in given.values() if w.endswith("%"))
+        head_words[col] = max(display_width(part) for part in re.split(r"[（(/\s]", str(header)) if part) if str(header) else 0
+        if col not in given:
+            weights[col] = max(need, head_words[col], 4) + 2  # + cell padding
+    taken = sum(fixed.values())
     share = max(100.0 - taken, 10.0)
     total = sum(weights.values()) or 1
-    pct = {c: share * w / total for c, w in weights.items()}
-    # a column that must not wrap gets room for its longest value first (a full-width table holds about
-    # LINE_UNITS display units of table text); the columns that may wrap give up the difference
-    floors = {c: min(unbroken[c] + 3, share) * 100 / LINE_UNITS for c in pct if unbroken.get(c)}
-    short = {c: f - pct[c] for c, f in floors.items() if f > pct[c]}
-    free = sum(v for c, v in pct.items() if c not in short)
-    if short and free > sum(short.values()) * 2:
-        scale = (free - sum(short.values())) / free
-        pct = {c: floors[c] if c in short else v * scale for c, v in pct.items()}
-    return {c: given.get(c) or f"{pct[c]:.1f}%" for c in columns}
+    pct = {**fixed, **{c: share * w / total for c, w in weights.items()}}
+    # a full-width table holds about LINE_UNITS display units of table text
+    floors = {c: min(unbroken[c] + 2, 100) * 100 / LINE_UNITS for c in pct if unbroken.get(c)}  # + the cell padding
+    short = {c: f - pct[c] for c, f in floors.items() if f > pct[c] + 1e-9}
+    need = sum(short.values())
+    if need:
+        keep = {c: max(max(head_words[c] + 2, 6) * 100 / LINE_UNITS, floors.get(c, 0.0)) for c in pct if c not in short}
+        spare = {c: max(pct[c] - keep[c], 0.0) for c in keep if c not in nowrap}
+        take = min(need, sum(spare.values()))
+        if take > 0:
+            for c, v in spare.items():
+                pct[c] -= v / sum(spare.values()) * take
+            for c, v in short.items():
+                pct[c] += v * take / need
+    return {c: given[c] if c in given and (c not in pct or abs(pct[c] - fixed.get(c, -1)) < 1e-9)
+            else f"{pct[c]:.1f}%" for c in columns}
 
 
 def _default_format(col: object, series: pd.Series) -> Format | None:
