@@ -165,6 +165,10 @@ def run_actions(data_dir: str | Path, quarter: str, reports_dir: str | Path | No
     lines = ["需要处理：", f"  读取文件 {t['files']} 个，其中整份退回 {len(returned)} 个"]
     for f in returned:
         lines.append(f"    {f.get('file', '')}：{f.get('reason', '')}")
+    not_read = log.get("not_read", [])  # a symlink, a lock file, a folder: in the folder, never read
+    if not_read:
+        lines.append(f"  未读取的条目 {len(not_read)} 个（不是报送文件，请核实是否放错）")
+        lines += [f"    {item.get('file', '')}：{item.get('reason', '')}" for item in not_read]
     rejects = D.path(folder, D.REJECTS)
     lines.append(f"  退回的数据行 {rejected_rows} 行" + (f"，明细见 {rejects}" if rejected_rows or returned else ""))
     if D.exists(folder, D.REPORTING):
