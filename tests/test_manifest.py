@@ -263,3 +263,46 @@ def test_table_columns_line_up_with_chinese_text():
     starts = [vf._width(line[: line.index(name)]) for line, name in zip(lines, ["文件", "a.csv", "报告.pdf"],
                                                                           strict=True)]
     assert len(set(starts)) == 1
+
+
+def test_plan_and_reports_folders_inside_the_project_are_not_code():
+    """README's 五步 step 5 keeps 澜州/ and 澜州报告/ in the project: only code changes make a run dirty."""
+    import shutil
+    import uuid
+
+    if mf.code_revision() is None:
+        pytest.skip("not a git checkout")
+    tag = uuid.uuid4().hex[:8]
+    plan, reports = PROJECT_ROOT / f"澜州{tag}", PROJECT_ROOT / f"澜州{tag}报告"
+    new_code = PROJECT_ROOT / "src" / "helpers" / f"new_{tag}.py"
+    try:
+        for path in (plan / "reference" / "plan.yaml", plan / "raw" / "2022Q2" / "a.xlsx",
+                     plan / "notes.txt", reports / "2022Q2" / "report.html", reports / "2022Q2" / "manifest.json",
+                     reports / "reminders" / "a.txt", PROJECT_ROOT / f"笔记{tag}.txt"):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("x", encoding="utf-8")
+        code = mf.code_revision(plan, reports)
+        assert not any(tag in f for f in code["changed_files"]), code["changed_files"]
+        # with relative folders too, as `--data 澜州 --reports 澜州报告` gives them
+        rel = mf.code_revision(plan.relative_to(PROJECT_ROOT), reports.relative_to(PROJECT_ROOT))
+        assert not any(tag in f for f in rel["changed_files"])
+        new_code.write_text("x = 1\n", encoding="utf-8")
+        code = mf.code_revision(plan, reports)
+        assert code["dirty"] and f"src/helpers/new_{tag}.py" in code["changed_files"]
+        assert [f for f in code["changed_files"] if tag in f] == [f"src/helpers/new_{tag}.py"]
+    finally:
+        shutil.rmtree(plan, ignore_errors=True)
+        shutil.rmtree(reports, ignore_errors=True)
+        new_code.unlink(missing_ok=True)
+        (PROJECT_ROOT / f"笔记{tag}.txt").unlink(missing_ok=True)
+
+
+def test_only_code_paths_count_when_untracked():
+    folders = mf._inside_project([mf.PROJECT_ROOT / "澜州", mf.PROJECT_ROOT / "澜州报告", "/elsewhere"])
+    assert folders == ["澜州/", "澜州报告/"]
+    assert not mf._is_code_change("?? 澜州报告/2022Q2/report.html", folders)
+    assert not mf._is_code_change(" M 澜州报告/2022Q2/report.html", folders)  # even if committed
+    assert not mf._is_code_change("?? 笔记.txt", folders)
+    for line in ("?? src/helpers/x.py", "?? notebooks/04.ipynb", "?? requirements-dev.txt", "?? Makefile",
+                 "?? scripts/a.sh", " M README.md", "R  docs/a.md -> docs/b.md", " D tests/test_x.py"):
+        assert mf._is_code_change(line, folders), line

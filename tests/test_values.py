@@ -195,3 +195,20 @@ def test_cell_text_shows_values_as_written():
 ])
 def test_measure_unit_names_a_unit_or_nothing(written, unit):
     assert measure_unit(written) == unit
+
+
+@pytest.mark.parametrize("cell, unit, value", [
+    ("16.5万元", "元", 165000.0),  # the tester's 澜州 T06: 计量单位 元, written in 万元
+    ("16.5万", "元", 165000.0),
+    ("1.2亿元", "元", 120000000.0),
+    ("3千元", "元", 3000.0),
+    ("165000元", "元", 165000.0),
+    ("3500万元", "亿元", 0.35),
+    ("2亿", "亿元", 2.0),
+    ("150000000元", "亿元", 1.5),
+    ("350000元", "万元", 35.0),
+    ("1.2亿元", "万元", 12000.0),
+])
+def test_yuan_wan_yi_convert_both_ways(cell, unit, value):
+    """docs/plans.md: 元/万元/亿元 convert without a measures.csv, whichever of them is the indicator's unit."""
+    assert parse_value(cell, unit) == (value, False)

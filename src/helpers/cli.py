@@ -147,16 +147,18 @@ def cmd_commentary(args: argparse.Namespace) -> int:
     from helpers.contract import datasets as D
     from helpers.contract import processed_dir
     from helpers.report import write_draft
+    from helpers.run import command_hint
 
     quarter = quarters.validate(args.quarter)
+    run = command_hint("run", quarter, args.data)  # with the --data / --reference given (docs/plan_life.md)
     if not D.exists(processed_dir(args.data, quarter), D.COMPLETION):
-        print(f"错误：还没有 {quarter} 的评估结果，请先运行 yqeval run {quarter}", file=sys.stderr)
+        print(f"错误：还没有 {quarter} 的评估结果，请先运行 {run}", file=sys.stderr)
         return 2
     path, written = write_draft(args.data, quarter)
     if not written:
         print(f"{path} 已存在，未作改动（草稿从不覆盖办公室已写的意见；如需重新起草，请先移走该文件）")
         return 1
-    print(f"已写出评估意见草稿：{path}\n请修改为办公室的意见后运行 yqeval run {quarter}（不需要改动笔记本或代码）")
+    print(f"已写出评估意见草稿：{path}\n请修改为办公室的意见后运行 {run}（不需要改动笔记本或代码）")
     return 0
 
 

@@ -311,15 +311,48 @@ def _run_data(path: str) -> bool:
             or any(p in ("raw", "processed", "reference", "commentary") for p in parts[:-1]))
 
 
-def code_revision() -> dict | None:
-    """The git commit of the project and the files that differ from it, or None outside a checkout."""
+# Untracked files that are code when they appear (docs/audit.md): anything else untracked in the project
+# (a plan folder, a reports folder, an analyst's notes) is not the code's revision.
+CODE_FOLDERS = ("src/", "notebooks/", "scripts/")
+CODE_FILES = ("pyproject.toml", "environment.yml", "Makefile")
+
+
+def _untracked_code(path: str) -> bool:
+    return path.startswith(CODE_FOLDERS) or path in CODE_FILES or (
+        "/" not in path and path.startswith("requirements"))
+
+
+def _inside_project(folders: Iterable) -> list[str]:
+    """The run's --data / --reports folders as project-relative prefixes ('' for ones outside)."""
+    root = PROJECT_ROOT.resolve()
+    out = []
+    for folder in folders:
+        path = Path(folder).resolve()
+        if path != root and path.is_relative_to(root):
+            out.append(path.relative_to(root).as_posix() + "/")
+    return out
+
+
+def _is_code_change(line: str, run_folders: list[str]) -> bool:
+    path = line[3:].split(" -> ")[-1].strip('"')
+    if _run_data(path) or any(path.startswith(f) for f in run_folders):
+        return False
+    return not line.startswith("??") or _untracked_code(path)
+
+
+def code_revision(*run_folders) -> dict | None:
+    """The git commit of the project and the code files that differ from it, or None outside a checkout.
+
+    Code is every tracked file and, untracked, what lies under src/, notebooks/, scripts/ and the build
+    files; RUN_FOLDERS (the run's --data and --reports) never count, wherever they are (docs/audit.md)."""
     commit = _git("rev-parse", "HEAD")
     if commit is None:
         return None
     excludes = [f":(exclude){p}" for p in NOT_CODE]
     status = _git("-c", "core.quotepath=false", "status", "--porcelain", "--untracked-files=all", "--", ".",
                   *excludes) or ""
-    changed = sorted(line[3:] for line in status.splitlines() if line.strip() and not _run_data(line[3:]))
+    folders = _inside_project(run_folders)
+    changed = sorted(line[3:] for line in status.splitlines() if line.strip() and _is_code_change(line, folders))
     return {"commit": commit.strip(), "dirty": bool(changed), "changed_files": changed}
 
 
@@ -376,7 +409,7 @@ def build_manifest(*, quarter: str, as_of=None, data_dir="data", reports_dir="re
         "not_read": not_read_records(data_dir, quarter),
         "reference": reference_records(ref),
         "environment": environment(pdf_font_faces(p for p in outputs if p.suffix.lower() == ".pdf") or None),
-        "code": code_revision(),
+        "code": code_revision(data_dir, reports_dir),
         "outputs": output_records(outputs, quarter=quarter, data_dir=data_dir, reports_dir=reports_dir,
                                   staging_dir=Path(staging_dir)),
         "created_at": now_text(),

@@ -225,6 +225,10 @@ class IngestResult:
     written: list[Path] = field(default_factory=list)
     record: IngestLog | None = None
 
+    def files_table(self) -> pd.DataFrame:
+        """log["files"] as a table, one column per FileEntry field even when the quarter has no file."""
+        return pd.DataFrame(self.log["files"], columns=[f.name for f in fields(FileEntry)])
+
     def summary(self) -> str:
         t = self.log["totals"]
         skipped = "，".join(f"{k} {v}" for k, v in t["skipped_by_reason"].items())

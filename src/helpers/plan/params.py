@@ -22,6 +22,7 @@ import dataclasses
 import datetime as dt
 import difflib
 import math
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -205,6 +206,20 @@ SCHEMA: tuple[Param, ...] = (
     Param("reader_memory_mb", integer(64), 512, "读取单个文件的工作进程的内存上限（MB）"),
     Param("reader_seconds", number(0, lo_open=True), 60, "读取单个文件的时间上限（秒）"),
 )
+
+
+# ---------------------------------------------------------------- a limit named in Chinese
+
+_KEY_IN_TEXT = re.compile(r"(?:params\.yaml\s*)?参数 ([a-z][a-z0-9_]*)(?: (?=的))?")
+
+
+def leader_reason(text: object) -> str:
+    """A reason as a leader's page (and a unit's notice or card) shows it: each "参数 max_cells" the analyst's
+    rejects.csv carries becomes the limit's Chinese name, the Param line's description (no English reaches a
+    leader's page, docs/limits.md): "参数 max_file_mb" → "方案参数“单个报送文件的大小上限（MB）”"."""
+    docs = {p.key: p.doc for p in SCHEMA if p.doc}
+    return _KEY_IN_TEXT.sub(lambda m: f"方案参数“{docs[m.group(1)]}”" if m.group(1) in docs else m.group(0),
+                            "" if text is None else str(text))
 
 
 # ---------------------------------------------------------------- checking

@@ -20,7 +20,7 @@ import pandas as pd
 from helpers.contract import vocabulary as W
 from helpers.contract.paths import safe_name
 from helpers.plan import quarters
-from helpers.plan.params import Params
+from helpers.plan.params import Params, leader_reason
 
 FOLDER = "退回补报通知"
 RETURNED = W.RETURNED
@@ -86,7 +86,7 @@ def items(rd, unit: str) -> pd.DataFrame:
         row = str(x.source_row or "").strip()
         rows.append({"文件": x.source_file, "工作表": x.source_sheet or "—",
                      "行": row.split(".")[0] if row else "整个文件",
-                     "填报值": x.raw_value or "—", "原因": x.reason, "更正方法": hint(x.reason)})
+                     "填报值": x.raw_value or "—", "原因": leader_reason(x.reason), "更正方法": hint(x.reason)})
     return pd.DataFrame(rows, columns=["文件", "工作表", "行", "填报值", "原因", "更正方法"])
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 from helpers.contract.paths import reference_dir
 from helpers.evaluate import completion as C
 from helpers.plan import quarters
+from helpers.plan.params import leader_reason
 from helpers.plan.reference import Plan, load_plan
 from helpers.report import sections as report
 from helpers.report.layout import END_ID, report_css
@@ -324,7 +325,7 @@ def rejects_table(ctx: CardContext, unit: str) -> pd.DataFrame:
     at += [by_file[f] for f in mine if f in by_file]
     r = r.iloc[np.unique(np.concatenate(at))]  # sorted, each row once: the rows in the file's order
     return pd.DataFrame({"文件": r["source_file"], "行": r["source_row"], "指标": r["indicator"],
-                         "原值": r["raw_value"], "原因": r["reason"]})
+                         "原值": r["raw_value"], "原因": [leader_reason(t) for t in r["reason"]]})
 
 
 def narrative_table(ctx: CardContext, unit: str) -> pd.DataFrame:

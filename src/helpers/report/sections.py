@@ -38,6 +38,7 @@ from helpers.evaluate.completion import (
 )
 from helpers.plan import quarters
 from helpers.plan.params import DEFAULTS as DEFAULT_PARAMS
+from helpers.plan.params import leader_reason
 from helpers.plan.reference import DISTRICT, Plan, load_plan
 from helpers.report import figures
 
@@ -446,7 +447,8 @@ def flags_table(rd: ReportData, plan: Plan) -> pd.DataFrame:
 def rejects_table(rd: ReportData) -> pd.DataFrame:
     r = rd.rejects
     return pd.DataFrame({"文件": r["source_file"], "工作表": r["source_sheet"], "行": r["source_row"],
-                         "单位": r["unit"], "指标": r["indicator"], "原值": r["raw_value"], "原因": r["reason"]})
+                         "单位": r["unit"], "指标": r["indicator"], "原值": r["raw_value"],
+                         "原因": [leader_reason(t) for t in r["reason"]]})  # no params.yaml key on the page
 
 
 def ingest_warnings(rd: ReportData) -> pd.DataFrame:
@@ -454,6 +456,12 @@ def ingest_warnings(rd: ReportData) -> pd.DataFrame:
     rows = [{"文件": f.get("file", ""), "单位": f.get("unit") or "—", "提示": w}
             for f in rd.log.get("files", []) for w in f.get("warnings", [])]
     return pd.DataFrame(rows, columns=["文件", "单位", "提示"])
+
+
+def not_read_files(rd: ReportData) -> pd.DataFrame:
+    """What lay in the quarter's folder and was not read (a symlink, a lock file, a folder), with why."""
+    rows = [{"条目": item.get("file", ""), "原因": item.get("reason", "")} for item in rd.log.get("not_read", [])]
+    return pd.DataFrame(rows, columns=["条目", "原因"])
 
 
 HASH_SHOWN = 16  # hex digits of each file's SHA-256 in the report; manifest.json keeps all 64

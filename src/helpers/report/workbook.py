@@ -20,6 +20,7 @@ import pandas as pd
 from helpers.contract import datasets as D
 from helpers.contract.outputs import read_csv, write_bytes
 from helpers.contract.paths import processed_dir
+from helpers.plan.params import leader_reason
 from helpers.plan.reference import Plan
 from helpers.report.charts import LIGHTS
 
@@ -200,7 +201,7 @@ def checks_sheet(rd, plan: Plan) -> Sheet:
     for r in rd.rejects.itertuples():
         row = pd.to_numeric(r.source_row, errors="coerce")
         rows.append(["未采用（退回）", r.unit or None, _indicator(plan, r.indicator), r.source_file, r.source_sheet or None,
-                     None if pd.isna(row) else float(row), r.raw_value or None, r.reason])
+                     None if pd.isna(row) else float(row), r.raw_value or None, leader_reason(r.reason)])
     for r in rd.flags.itertuples():
         rows.append([f"核查提示：{r.flag}", r.scope, _indicator(plan, r.indicator), None, None, None, None, r.detail])
     return Sheet("数据核查", header, rows, {"行": COUNT_FORMAT})

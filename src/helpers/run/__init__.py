@@ -9,7 +9,7 @@ from helpers import public_names
 
 # public name → the module of this package that defines it (a module's own name: the module itself)
 _PUBLIC = {
-    "Busy": "runstate", "card_context": "cards", "ensure_processed": "cards", "main_run": "pipeline",
+    "Busy": "runstate", "card_context": "cards", "command_hint": "reminders", "ensure_processed": "cards", "main_run": "pipeline",
     "run_lock": "runstate", "run_reminders": "reminders", "run_scorecards": "cards", "verify": "verification"
 }
 __all__ = sorted(_PUBLIC)

@@ -268,7 +268,9 @@ def _run_locked(quarter: str, as_of: dt.date, data: Path, reports: Path, progres
         manifest.write_manifest(record, staging / "manifest.json")
         final = reports / quarter
         if runstate.commit(data, quarter, stage, staging, final):
-            _say(progress, f"提示：原有的单位评估卡已随旧报告删除，请运行 yqeval scorecards {final.name} 重新生成")
+            from helpers.run.reminders import command_hint
+
+            _say(progress, f"提示：原有的单位评估卡已随旧报告删除，请运行 {command_hint('scorecards', quarter, data, reports)} 重新生成")
     except BaseException as exc:
         if pdf_worker is not None:  # before the staging folder moves: no PDF may land in it afterwards
             pdf_worker.close()
@@ -290,7 +292,7 @@ def _run_locked(quarter: str, as_of: dt.date, data: Path, reports: Path, progres
     if progress:  # what the analyst must act on (docs/plan_life.md)
         from helpers.run.reminders import run_actions
 
-        _say(progress, run_actions(data, quarter))
+        _say(progress, run_actions(data, quarter, reports))
     return result
 
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 from pathlib import Path
 
 import pandas as pd
 
 from helpers.contract import datasets as D
 from helpers.contract.outputs import write_bytes
-from helpers.contract.paths import PROJECT_ROOT, processed_dir, reference_dir
+from helpers.contract.paths import processed_dir, reference_dir
 from helpers.evaluate import completion as C
 from helpers.plan import quarters
 from helpers.plan.reference import Plan, load_plan
@@ -134,7 +135,26 @@ def run_reminders(quarter: str, as_of: dt.date | None = None, data_dir: str | Pa
     return path
 
 
-def run_actions(data_dir: str | Path, quarter: str) -> str:
+_SHELL_SPECIAL = set(" \t'\"$`\\;&|<>()*?[]{}!#~")
+
+
+def command_hint(command: str, quarter: str, data_dir: str | Path, reports_dir: str | Path | None = None) -> str:
+    """'yqeval reminders 2020Q4 --data D --reports R --reference P': a command the run tells the analyst to
+    type next, with the folders the run was given (the defaults left out), so that following it reads and
+    writes the same plan's folders and never the bundled one's (docs/plan_life.md)."""
+    parts = ["yqeval", command, quarter]
+    data = Path(data_dir).resolve()
+    if data != Path("data").resolve():
+        parts += ["--data", str(data_dir)]
+    if reports_dir is not None and Path(reports_dir).resolve() != Path("reports").resolve():
+        parts += ["--reports", str(reports_dir)]
+    given = os.environ.get("YQEVAL_REFERENCE")  # what --reference set for the run (cli)
+    if given and Path(given).resolve() != (data / "reference").resolve():
+        parts += ["--reference", given]
+    return " ".join(f"'{p}'" if _SHELL_SPECIAL & set(p) else p for p in parts)
+
+
+def run_actions(data_dir: str | Path, quarter: str, reports_dir: str | Path | None = None) -> str:
     """What an analyst must act on after `yqeval run`: files read and returned whole, rows rejected,
     units still missing, values carried, with the path of rejects.csv."""
     folder = processed_dir(data_dir, quarter)
@@ -145,6 +165,10 @@ def run_actions(data_dir: str | Path, quarter: str) -> str:
     lines = ["需要处理：", f"  读取文件 {t['files']} 个，其中整份退回 {len(returned)} 个"]
     for f in returned:
         lines.append(f"    {f.get('file', '')}：{f.get('reason', '')}")
+    not_read = log.get("not_read", [])  # a symlink, a lock file, a folder: in the folder, never read
+    if not_read:
+        lines.append(f"  未读取的条目 {len(not_read)} 个（不是报送文件，请核实是否放错）")
+        lines += [f"    {item.get('file', '')}：{item.get('reason', '')}" for item in not_read]
     rejects = D.path(folder, D.REJECTS)
     lines.append(f"  退回的数据行 {rejected_rows} 行" + (f"，明细见 {rejects}" if rejected_rows or returned else ""))
     if D.exists(folder, D.REPORTING):
@@ -153,8 +177,7 @@ def run_actions(data_dir: str | Path, quarter: str) -> str:
         if len(owe):
             lines.append(f"  仍未收到可采用文件的单位 {len(owe)} 个："
                          + "、".join(f"{u}（{s}）" for u, s in zip(owe["unit"], owe["status"], strict=True)))
-            where = "" if Path(data_dir).resolve() == (PROJECT_ROOT / "data").resolve() else f" --data {data_dir}"
-            lines.append(f"  催报名单：yqeval reminders {quarter}{where}")
+            lines.append(f"  催报名单：{command_hint('reminders', quarter, data_dir, reports_dir)}")
         else:
             lines.append("  所有应报单位均已报送")
     if D.exists(folder, D.CARRIED):

@@ -650,7 +650,9 @@ def verify(manifest_path: str | Path, *, runner: Callable | None = None, cards_r
     out(f"核验 {manifest_path}：{quarters.quarter_label(quarter)}，评估日期 {as_of}，"
         f"运行于 {manifest.get('created_at', '未知')}")
     out(f"数据目录：{data_dir}")
-    findings = gather_findings(manifest, data_dir, ref)
+    findings = gather_findings(manifest, data_dir, ref,
+                               folders=(_from_project(str(manifest["parameters"].get("reports_dir") or "reports")),
+                                        manifest_path.resolve().parent.parent))
     with tempfile.TemporaryDirectory(prefix="yqeval-verify-") as tmp:
         # same folder name as the run's: the notebooks record the data folder by its name
         tmp_data, tmp_reports = Path(tmp) / (data_dir.name or "data"), Path(tmp) / "reports"
@@ -688,14 +690,15 @@ def verify(manifest_path: str | Path, *, runner: Callable | None = None, cards_r
     return code
 
 
-def gather_findings(manifest: dict, data_dir: Path, ref: Path) -> Findings:
+def gather_findings(manifest: dict, data_dir: Path, ref: Path, folders: tuple = ()) -> Findings:
+    """folders: the run's reports folders, which (with data_dir) are never code (docs/audit.md)."""
     return Findings(
         inputs=check_inputs(manifest, data_dir),
         reference=check_reference(manifest, ref),
         unrecorded=unrecorded_inputs(manifest, data_dir),
         environment=environment_differences(manifest.get("environment"),
                                             environment(recorded_faces(manifest.get("environment")))),
-        code=code_differences(manifest.get("code"), code_revision()),
+        code=code_differences(manifest.get("code"), code_revision(data_dir, *folders)),
     )
 
 
