@@ -126,6 +126,25 @@ def bench_peer(data: Path, workdir: Path, quarter: str = QUARTER) -> dict:
     return {"seconds": round(time.perf_counter() - t0, 2), "pdf": pdf}
 
 
+def bench_pairs(data: Path, workdir: Path, pairs: int, against: list[str], quarter: str = QUARTER) -> dict:
+    """`yqeval run` and the peer, `pairs` times, alternating (the machine's load drifts), and in each pair
+    every other `yqeval` command given with --against (another checkout's, to compare side by side)."""
+    yqeval = [str(Path(sys.executable).with_name("yqeval")), *against]
+    runs: dict[str, list[float]] = {cmd: [] for cmd in yqeval}
+    peers = []
+    for _ in range(pairs):
+        for j, cmd in enumerate(yqeval):
+            reports = workdir / f"pairs_reports_{j}"
+            runs[cmd].append(_timed_command([cmd, "run", quarter, "--data", str(data), "--reports", str(reports)],
+                                            cwd=PROJECT_ROOT))
+        peers.append(bench_peer(data, workdir)["seconds"])
+    return {"pairs": pairs, "peer_all_s": peers, "peer_s": _median(peers),
+            "runs": [{"command": cmd, "all_s": values, "seconds": _median(values),
+                      "ratios": [round(r / p, 2) for r, p in zip(values, peers, strict=True)],
+                      "median_ratio": _median([r / p for r, p in zip(values, peers, strict=True)])}
+                     for cmd, values in runs.items()]}
+
+
 def _median(values: list[float]) -> float:
     return round(statistics.median(values), 2)
 
@@ -427,8 +446,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--province-units", type=int, default=None,
                         help="(d) 只测模拟省，乡镇级单位数（如 15000 为十倍规模；县数按每县 15 个）")
     parser.add_argument("--repeat", type=int, default=None, help="(a) 重复次数，取中位数（默认 3；--small 为 1）")
+    parser.add_argument("--pairs", type=int, default=None,
+                        help="只测区级报告对“自己动手”做法：yqeval run 与 papermill+nbconvert 交替 N 对")
+    parser.add_argument("--against", action="append", default=[],
+                        help="与 --pairs 同用：每对中再运行这个 yqeval 命令（如另一个检出的 .venv/bin/yqeval）")
     parser.add_argument("--scale-only", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.pairs:
+        with tempfile.TemporaryDirectory(prefix="yqeval-bench-") as tmp:
+            workdir = Path(args.workdir) if args.workdir else Path(tmp)
+            result = {"machine": machine(), **bench_pairs(sample_data(workdir), workdir, args.pairs, args.against)}
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
     if args.scale_only:  # the child process of scale_in_subprocess
         size = json.loads(args.scale_only)
         result = bench_scale(Path(args.workdir), size["units"], size["counties"], size["quarters"],

@@ -134,3 +134,95 @@ def test_a_kernel_whose_start_fails_halfway_is_shut_down(tmp_path):
     assert km.has_kernel
     pool.close()
     assert not km.has_kernel
+
+
+def _leaky(path):
+    """A notebook that changes what a later notebook in the same kernel could see."""
+    nb = new_notebook(cells=[
+        new_code_cell("leak = 'from the first notebook'\n1 + 1"),  # a name, and Out[2] / _ in the output cache
+        new_code_cell("import os, warnings\nimport pandas as pd\nimport matplotlib\nimport matplotlib.pyplot as plt\n"
+                      "pd.set_option('display.max_rows', 7)\nmatplotlib.rcParams['lines.linewidth'] = 9.5\n"
+                      "plt.figure()\nwarnings.simplefilter('error')\nos.environ['YQ_LEAK'] = '1'\nos.chdir('/')"),
+    ])
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nbformat.write(nb, str(path))
+    return path
+
+
+def _looker(path):
+    """A notebook that prints what it finds: in a fresh kernel, none of the first notebook's changes."""
+    nb = new_notebook(cells=[
+        new_code_cell("TMP = ''", metadata={"tags": ["parameters"]}),
+        new_code_cell("import os, sys, warnings\nimport pandas as pd\nimport matplotlib\nimport matplotlib.pyplot as plt\n"
+                      "print('leak' in dir(), len(Out), sorted(n for n in dir() if not n.startswith('_')))\n"
+                      "print(pd.get_option('display.max_rows'), matplotlib.rcParams['lines.linewidth'], plt.get_fignums())\n"
+                      "print(os.environ.get('YQ_LEAK'), os.getcwd() == TMP, [f[0] for f in warnings.filters].count('error'))"),
+        new_code_cell("warnings.warn('shown in every fresh kernel')"),
+        new_code_cell("In[-1]"),  # the input history starts again
+    ])
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nbformat.write(nb, str(path))
+    return path
+
+
+@pytest.mark.slow
+def test_a_shared_kernel_runs_each_notebook_as_a_fresh_kernel_would(tmp_path):
+    """One kernel, three notebooks: the looker, after a notebook that set a variable, a pandas option, an
+    rcParam, a figure, a warnings filter, an environment variable and the working folder, prints what it
+    prints in a kernel of its own; its warning is shown again; execution counts start at 1 every time."""
+    import papermill as pm
+
+    leaky, looker = _leaky(tmp_path / "leaky.ipynb"), _looker(tmp_path / "looker.ipynb")
+    params = {"TMP": str(tmp_path)}
+    order = [looker, leaky, looker]
+    shared = []
+    with kernels.WarmKernels(order, cwd=tmp_path, shared=True) as pool:
+        for i, source in enumerate(order):
+            out = tmp_path / f"shared_{i}.ipynb"
+            kernel = pool.take(i)
+            assert kernel is not None, "the shared kernel was given up"
+            assert kernel.km is pool._kernels[0].km  # the same kernel every time
+            km = kernel.km
+            pm.execute_notebook(str(source), str(out), kernel_name="python3", progress_bar=False,
+                                cwd=str(tmp_path), km=kernel.km, parameters=params if source == looker else None)
+            pool.release(kernel)
+            assert kernel.km.has_kernel == (i < 2)  # kept for the next notebook, shut down after the last
+            shared.append(nbformat.read(str(out), as_version=4))
+    cold_path = tmp_path / "cold.ipynb"
+    pm.execute_notebook(str(looker), str(cold_path), kernel_name="python3", progress_bar=False, cwd=str(tmp_path),
+                        parameters=params)
+    cold = nbformat.read(str(cold_path), as_version=4)
+
+    def counts(nb):
+        return [c.execution_count for c in nb.cells if c.cell_type == "code"]
+
+    def outputs(nb):  # but the warning's, which names the kernel's process id in its file name
+        return [json.dumps(c.outputs, sort_keys=True) for i, c in enumerate(nb.cells) if c.cell_type == "code" and i != 3]
+
+    assert counts(shared[1]) == [1, 2]
+    assert shared[1].cells[0].outputs[0]["data"]["text/plain"] == "2"
+    for nb in (shared[0], shared[2], cold):
+        assert counts(nb) == [1, 2, 3, 4, 5]  # the injected parameters cell is 1
+        text = nb.cells[2].outputs[0]["text"]
+        assert text.startswith("False 0 ["), text
+        assert text.splitlines()[1] == "60 1.5 []"  # pandas' and matplotlib's defaults, no figure open
+        assert text.splitlines()[2].startswith("None True ")  # and the filters are a fresh kernel's (below)
+        warned = nb.cells[3].outputs[0]  # the warning is shown, not raised, not swallowed
+        assert warned["name"] == "stderr" and "UserWarning: shown in every fresh kernel" in warned["text"]
+    assert outputs(shared[2]) == outputs(cold) == outputs(shared[0])
+    assert not km.has_kernel
+
+
+@pytest.mark.slow
+def test_a_shared_kernel_whose_reset_fails_gives_way_to_cold_kernels(tmp_path):
+    """The reset needs the recorded fresh state; without it take() shuts the kernel down and returns None
+    (papermill then starts a kernel of its own), and keeps returning None for the rest."""
+    source = _notebook(tmp_path / "probe.ipynb")
+    with kernels.WarmKernels([source, source, source], cwd=tmp_path, shared=True) as pool:
+        kernel = pool.take(0)
+        assert kernel is not None and kernel.keep
+        kernels._silent(kernel.km, "from helpers.run import freshkernel\nfreshkernel._FRESH = None")
+        assert pool.take(1) is None
+        assert not kernel.km.has_kernel
+        assert pool.take(2) is None
+        assert list(pool._kernels) == [0]

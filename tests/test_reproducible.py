@@ -57,7 +57,20 @@ def runs(tmp_path_factory):
     leftover.parent.mkdir(parents=True)
     leftover.write_text("left by an earlier `yqeval run 2019Q4`", encoding="utf-8")
     before = hashes(root_a / "data" / "raw")
-    run_quarter(QUARTER, data_dir=root_a / "data", reports_dir=root_a / "reports", progress=None)
+    from unittest import mock
+
+    from helpers.run import kernels
+
+    taken = []  # run A's notebooks: in which kernel each ran (None: papermill's own)
+    take = kernels.WarmKernels._take_shared
+
+    def recording_take(pool, i):
+        kernel = take(pool, i)
+        taken.append(None if kernel is None else kernel.km)
+        return kernel
+
+    with mock.patch.object(kernels.WarmKernels, "_take_shared", recording_take):
+        run_quarter(QUARTER, data_dir=root_a / "data", reports_dir=root_a / "reports", progress=None)
     after = hashes(root_a / "data" / "raw")
 
     def recording_runner(quarter, **kwargs):
@@ -69,7 +82,7 @@ def runs(tmp_path_factory):
 
     lines: list[str] = []
     code = verify(root_a / "reports" / QUARTER / "manifest.json", runner=recording_runner, out=lines.append)
-    return {"a": root_a, "b": root_b, "raw_before": before, "raw_after": after,
+    return {"a": root_a, "b": root_b, "raw_before": before, "raw_after": after, "taken": taken,
             "verify_code": code, "verify_text": "\n".join(lines)}
 
 
@@ -118,6 +131,21 @@ def test_executed_notebooks_carry_their_parameters(runs):
         nb = json.loads((runs["a"] / "reports" / QUARTER / "notebooks" / name).read_text(encoding="utf-8"))
         params = nb["metadata"]["papermill"]["parameters"]
         assert params["quarter"] == QUARTER and params["as_of"] == "2020-03-31"
+
+
+def test_one_kernel_runs_the_three_notebooks_each_counting_from_1(runs):
+    """Run A executed its notebooks in one shared kernel (reset between them, `freshkernel`), run B in
+    three cold ones; their notebooks are byte-identical (test_two_runs_give_byte_identical_outputs)."""
+    from helpers.run.pipeline import NOTEBOOKS
+
+    assert len(runs["taken"]) == len(NOTEBOOKS) and runs["taken"][0] is not None
+    assert all(km is runs["taken"][0] for km in runs["taken"])  # never given up for a cold kernel
+    assert not runs["taken"][0].has_kernel  # and shut down after the last notebook
+    for root in (runs["a"], runs["b"]):
+        for name in NOTEBOOKS:
+            nb = json.loads((root / "reports" / QUARTER / "notebooks" / name).read_text(encoding="utf-8"))
+            counts = [c["execution_count"] for c in nb["cells"] if c["cell_type"] == "code"]
+            assert counts == list(range(1, len(counts) + 1)), (root.name, name, counts)
 
 
 def test_a_run_never_writes_into_data_raw(runs):

@@ -1,6 +1,7 @@
 """Running the steps (docs/limits.md, docs/audit.md): `yqeval run` (pipeline: history ingest,
-the three notebooks, render, deliverables), the run's lock and journal (runstate), warm kernels,
-scorecards in batch (cards), reminders, and the auditor's verify, which re-runs a quarter.
+the three notebooks, render, deliverables), the run's lock and journal (runstate), warm kernels
+(kernels; one kernel for the three notebooks, reset between them: freshkernel), scorecards in batch
+(cards), reminders, and the auditor's verify, which re-runs a quarter.
 
 May import: helpers.contract, helpers.plan, helpers.ingest, helpers.evaluate, helpers.report, helpers.audit.
 """

@@ -14,6 +14,14 @@ Warming changes nothing a reader or an auditor can see: it only fills `sys.modul
 runs with `silent=True` (no history, no execution count, no output) and binds no name in the
 notebook's namespace, so an executed notebook is the same, byte for byte, with or without it.
 A module that fails to import is skipped quietly: the notebook's own cell reports the error.
+
+`WarmKernels(shared=True)` (what `yqeval run` uses) starts ONE kernel for all the notebooks instead:
+it imports what any of them imports, records the kernel's fresh state (`freshkernel.snapshot`), and
+before each later notebook puts that state back and resets IPython (`freshkernel.restore`: namespace,
+execution counter, pandas options, rcParams, warnings filters…), silently, outside the notebook. Each
+notebook then runs as in a fresh kernel, and the run pays for one kernel start and one set of imports
+instead of three on a 2-core machine. If the reset fails, the kernel is shut down and papermill starts
+its own kernels for the rest.
 """
 
 from __future__ import annotations
@@ -98,10 +106,16 @@ def imported_modules(nb: dict | str | Path) -> list[str]:
     return list(seen)
 
 
-def warm_code(modules: list[str]) -> str:
-    """One statement that imports the modules and leaves no name behind in the user namespace."""
+def warm_code(modules: list[str], snapshot: bool = False) -> str:
+    """One statement that imports the modules and leaves no name behind in the user namespace;
+    snapshot: then records the kernel's fresh state (`freshkernel.snapshot`), for a shared kernel."""
     body = "import importlib\nfor m in MODULES:\n    try:\n        importlib.import_module(m)\n    except Exception:\n        pass\n"
+    if snapshot:
+        body += "from helpers.run import freshkernel\nfreshkernel.snapshot()\n"
     return f"exec({body!r}, {{'MODULES': {list(modules)!r}}})"
+
+
+RESET_CODE = "exec('from helpers.run import freshkernel\\nfreshkernel.restore()', {})"  # binds no name either
 
 
 @dataclass
@@ -113,6 +127,8 @@ class WarmKernel:
     modules: list[str]
     thread: threading.Thread | None = None
     error: BaseException | None = field(default=None, repr=False)
+    shared: bool = False  # one kernel for all the notebooks: it records its fresh state when warmed
+    keep: bool = False  # release() leaves it running: a later notebook runs in it
 
     def wait(self, timeout: float = READY_TIMEOUT) -> None:
         """Block until the kernel is ready and its imports are done, or the warm-up gave up."""
@@ -122,33 +138,40 @@ class WarmKernel:
                 self.thread = None
 
     def _warm(self) -> None:
-        import queue
-        import time
-
-        from jupyter_client import BlockingKernelClient
-
-        kc = BlockingKernelClient()
-        kc.load_connection_info(self.km.get_connection_info())
-        kc.start_channels()
         try:
-            kc.wait_for_ready(timeout=READY_TIMEOUT)
-            msg_id = kc.execute(warm_code(self.modules), silent=True, store_history=False,
-                                allow_stdin=False)
-            deadline = time.monotonic() + READY_TIMEOUT
-            while time.monotonic() < deadline:
-                try:
-                    reply = kc.get_shell_msg(timeout=0.5)
-                except queue.Empty:
-                    if not kc.is_alive():  # the heartbeat stopped: the kernel died while importing
-                        raise RuntimeError("内核在预热时退出") from None
-                    continue
-                if reply["parent_header"].get("msg_id") == msg_id:
-                    return
-            raise TimeoutError(f"内核预热超过 {READY_TIMEOUT} 秒")
+            _silent(self.km, warm_code(self.modules, snapshot=self.shared), wait_ready=True,
+                    what="预热")
         except BaseException as exc:  # noqa: BLE001 - WarmKernels.take() falls back to a cold kernel
             self.error = exc
-        finally:
-            kc.stop_channels()
+
+
+def _silent(km, code: str, wait_ready: bool = False, what: str = "预热") -> dict:
+    """Execute code in km's kernel silently (no history, no count, no output); the execute_reply's content."""
+    import queue
+    import time
+
+    from jupyter_client import BlockingKernelClient
+
+    kc = BlockingKernelClient()
+    kc.load_connection_info(km.get_connection_info())
+    kc.start_channels()
+    try:
+        if wait_ready:
+            kc.wait_for_ready(timeout=READY_TIMEOUT)
+        msg_id = kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline:
+            try:
+                reply = kc.get_shell_msg(timeout=0.5)
+            except queue.Empty:
+                if not kc.is_alive():  # the heartbeat stopped: the kernel died while importing
+                    raise RuntimeError(f"内核在{what}时退出") from None
+                continue
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return reply["content"]
+        raise TimeoutError(f"内核{what}超过 {READY_TIMEOUT} 秒")
+    finally:
+        kc.stop_channels()
 
 
 class WarmKernels:
@@ -161,14 +184,19 @@ class WarmKernels:
                 kernels.release(kernel)
 
     Kernels that were started but never taken (a notebook failed) are shut down on exit.
+    shared=True: one kernel (index 0) runs every notebook, reset between them (`freshkernel`); ahead
+    does not apply, and release() shuts it down after the last notebook only.
     """
 
-    def __init__(self, notebooks: list[Path], cwd: Path, kernel_name: str = "python3", ahead: int = 1):
+    def __init__(self, notebooks: list[Path], cwd: Path, kernel_name: str = "python3", ahead: int = 1,
+                 shared: bool = False):
         self.notebooks = [Path(p) for p in notebooks]
         self.cwd = Path(cwd)
         self.kernel_name = kernel_name
         self.ahead = max(0, ahead)
+        self.shared = shared
         self._kernels: dict[int, WarmKernel] = {}
+        self._given_up = False  # shared: its kernel failed; papermill's own kernels run the rest
 
     def __enter__(self) -> WarmKernels:
         return self
@@ -178,18 +206,21 @@ class WarmKernels:
 
     def start(self, i: int) -> None:
         """Start kernel i (and warm it in the background) if it is not started yet."""
-        if i in self._kernels or i >= len(self.notebooks):
+        if self.shared and (i > 0 or self._given_up):
+            i = 0
+        if i in self._kernels or i >= len(self.notebooks) or self._given_up:
             return
         from jupyter_client import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
         km = AsyncKernelManager(kernel_name=self.kernel_name)
-        kernel = WarmKernel(self.notebooks[i], km, [])
+        kernel = WarmKernel(self.notebooks[i], km, [], shared=self.shared)
         self._kernels[i] = kernel  # from here on close() shuts it down, whatever fails next
         # an in-memory history, as nbclient gives the kernels it starts itself: a notebook's cells
         # must not land in the analyst's ~/.ipython history, and three kernels must not share its file
         run_sync(km.start_kernel)(cwd=str(self.cwd), extra_arguments=["--HistoryManager.hist_file=:memory:"])
-        kernel.modules = imported_modules(self.notebooks[i])
+        notebooks = self.notebooks if self.shared else [self.notebooks[i]]
+        kernel.modules = list(dict.fromkeys(m for nb in notebooks for m in imported_modules(nb)))
         kernel.thread = threading.Thread(target=kernel._warm, name=f"warm-{i}", daemon=True)
         kernel.thread.start()
 
@@ -199,6 +230,8 @@ class WarmKernels:
         Starts the kernels of the next `ahead` notebooks meanwhile."""
         from jupyter_core.utils import run_sync
 
+        if self.shared:
+            return self._take_shared(i)
         for j in range(i, i + self.ahead + 1):
             self.start(j)
         kernel = self._kernels[i]
@@ -206,6 +239,28 @@ class WarmKernels:
         if kernel.thread is not None or kernel.error is not None or not run_sync(kernel.km.is_alive)():
             self._shutdown(kernel)
             return None
+        return kernel
+
+    def _take_shared(self, i: int) -> WarmKernel | None:
+        """The one kernel, fresh for notebook i: warmed for the first, reset (silently) for the others."""
+        from jupyter_core.utils import run_sync
+
+        self.start(0)
+        kernel = None if self._given_up else self._kernels[0]
+        if kernel is None:
+            return None
+        kernel.wait()
+        ok = kernel.thread is None and kernel.error is None and run_sync(kernel.km.is_alive)()
+        if ok and i > 0:
+            try:
+                ok = _silent(kernel.km, RESET_CODE, what="重置").get("status") == "ok"
+            except Exception:  # noqa: BLE001 - died or hung: papermill's own kernel instead
+                ok = False
+        if not ok:
+            self._given_up = True
+            self._shutdown(kernel)
+            return None
+        kernel.keep = i < len(self.notebooks) - 1
         return kernel
 
     def close(self) -> None:
@@ -218,7 +273,7 @@ class WarmKernels:
     @staticmethod
     def release(kernel: WarmKernel | None) -> None:
         """A taken kernel whose notebook has run (or failed): shut it down now, not at the end of the run."""
-        if kernel is not None:
+        if kernel is not None and not kernel.keep:
             WarmKernels._shutdown(kernel)
 
     @staticmethod

@@ -137,7 +137,7 @@ def execute(notebook: str, out: Path, parameters: dict, cwd: Path, kernel=None) 
         raise RunError(f"笔记本 {notebook} 第 {exc.exec_count} 个单元格出错：{exc.ename}: {exc.evalue}\n"
                        f"（已执行的笔记本保存在 {out}，可在 JupyterLab 中打开查看）") from None
     finally:
-        kernels.WarmKernels.release(kernel)  # papermill leaves a kernel it was handed running
+        kernels.WarmKernels.release(kernel)  # papermill leaves a kernel it was handed running (kept if shared)
     normalize_notebook(out)
 
 
@@ -148,9 +148,12 @@ def _say(progress: Callable[[str], None] | None, text: str) -> None:
 
 def run_quarter(quarter: str, as_of: dt.date | None = None, data_dir: str | Path = "data",
                 reports_dir: str | Path = "reports", progress: Callable[[str], None] | None = print,
-                warm: bool = True, ahead: int = 2, compiled: dt.date | None = None) -> RunResult:
-    """warm: start each notebook's kernel (and its imports) while the one before runs (`kernels`), and
-    load the renderer meanwhile; ahead: how many notebooks ahead (2: all three kernels start at once).
+                warm: bool = True, ahead: int = 2, compiled: dt.date | None = None,
+                shared: bool = True) -> RunResult:
+    """warm: start the notebooks' kernel (and its imports) before they run (`kernels`), and load the
+    renderer meanwhile; shared: ONE kernel runs the three notebooks, reset between them so that each runs
+    as in a fresh kernel (`freshkernel`); shared=False: a kernel per notebook, started `ahead` notebooks
+    ahead (2: all three kernels start at once).
     compiled: the compiling date (编制日期) reporting is judged on, passed to 02_evaluate only when given.
     warm=False runs papermill's own kernel per notebook, one after another. Outputs are identical.
 
@@ -168,13 +171,13 @@ def run_quarter(quarter: str, as_of: dt.date | None = None, data_dir: str | Path
         with runstate.run_lock(data):
             for line in runstate.recover(data, reports):
                 _say(progress, f"[准备] {line}")
-            return _run_locked(quarter, as_of, data, reports, progress, warm, ahead, compiled)
+            return _run_locked(quarter, as_of, data, reports, progress, warm, ahead, compiled, shared)
     except runstate.Busy as exc:
         raise RunError(str(exc)) from None
 
 
 def _run_locked(quarter: str, as_of: dt.date, data: Path, reports: Path, progress, warm: bool,
-                ahead: int, compiled: dt.date | None = None) -> RunResult:
+                ahead: int, compiled: dt.date | None = None, shared: bool = True) -> RunResult:
     """run_quarter with the data folder locked: everything is staged, then committed (`runstate`)."""
     orphans = sorted(set(quarters.present(data, quarter, stage="processed")) - set(quarters.present(data, quarter)))
     if orphans:  # the evaluation would read them, but no raw file stands behind them for an auditor
@@ -199,7 +202,8 @@ def _run_locked(quarter: str, as_of: dt.date, data: Path, reports: Path, progres
             stack.enter_context(runstate.staged_processed(data, stage))
             # the first kernel starts now, so it boots while this process imports and re-reads earlier quarters
             pool = (stack.enter_context(kernels.WarmKernels([PROJECT_ROOT / "notebooks" / n for n in NOTEBOOKS],
-                                                            cwd=data.parent, kernel_name=KERNEL, ahead=ahead))
+                                                            cwd=data.parent, kernel_name=KERNEL, ahead=ahead,
+                                                            shared=shared))
                     if warm else None)
             if pool is not None:
                 pool.start(0)
