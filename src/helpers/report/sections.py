@@ -261,8 +261,13 @@ def key_sentences(rd: ReportData, plan: Plan) -> list[str]:
     green = scored["status"].isin([DONE, ON_PACE]).sum()
     late_done = scored["status"].isin([DONE_LATE]).sum()
     red = scored["status"].isin([FAR_BEHIND, OVERDUE]).sum()
+    # every other status that occurs (滞后, 未报送 …) is named too: the counts add up to the number of indicators
+    counts = scored["status"].value_counts()
+    others = [s for s in [*STATUSES, *sorted(set(counts.index) - set(STATUSES))]
+              if s in counts and s not in (DONE, ON_PACE, DONE_LATE, FAR_BEHIND, OVERDUE)]
     out.append(f"纳入考核的{len(scored)}项{rd.whole}指标中，{green}项按时完成或按序时推进，"
                + (f"{late_done}项逾期完成，" if late_done else "")
+               + "".join(f"{int(counts[s])}项{s}，" for s in others)
                + f"{red}项严重滞后或逾期未完成。")
     worst = scored[scored["status"].isin([OVERDUE, FAR_BEHIND])].sort_values("rate").head(3)
     if len(worst):
