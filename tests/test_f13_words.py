@@ -44,3 +44,27 @@ def test_yuan_amounts_are_written_in_wan_and_yi():
     assert figures.amount(250_000_000, "元") == "2.5亿元"
     assert figures.amount(9800, "元") == "9,800元"
     assert figures.amount(644.5, "万元") == "644.5万元"  # 万元 as before
+
+
+def test_a_notice_is_dated_the_compiling_date_and_signed_by_the_receiver(plan):
+    import datetime as dt
+    import types
+
+    import pandas as pd
+
+    from helpers.report import notices
+
+    rd = types.SimpleNamespace(
+        quarter="2019Q4", as_of=dt.date(2019, 12, 31),  # the default evaluation date: the quarter's end
+        reporting=pd.DataFrame({"unit": ["大营镇"], "status": [notices.RETURNED]}),
+        rejects=pd.DataFrame({"quarter": ["2019Q4"], "source_file": ["大营镇_2019Q4.xlsx"], "source_sheet": [""],
+                              "source_row": [""], "unit": ["大营镇"], "indicator": [""], "raw_value": [""],
+                              "reason": ["文件已损坏"]}),
+        log={"files": [{"file": "大营镇_2019Q4.xlsx", "status": "rejected", "unit": "大营镇"}]})
+    n = notices.notice_text(rd, "大营镇", plan)
+    # 2019-12-31 + late_report_days 10: the run judged reporting on 2020-01-10; the 补报 deadline 5 days on
+    assert n["date"] == "2020年1月10日" and n["deadline"] == dt.date(2020, 1, 15)
+    assert plan.words.receiver == "区电商办" != plan.words.compiler  # the bundled plan.yaml names its receiver
+    assert n["sign"] == "区电商办" and "重新报送区电商办" in n["body"][1]
+    own = dataclasses.replace(plan, info=dataclasses.replace(plan.words, receiver=plan.words.compiler))
+    assert notices.notice_text(rd, "大营镇", own)["sign"] == plan.params.organization  # none given: 编制单位

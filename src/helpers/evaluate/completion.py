@@ -962,13 +962,15 @@ def unit_scores(completion: pd.DataFrame, cells_df: pd.DataFrame, plan: Plan, qu
 def reporting_table(data: QuarterData, plan: Plan, quarter: str, compiled: dt.date | None = None) -> pd.DataFrame:
     """Who owed a file, who sent one, when, and whether it was late (docs/evaluation.md).
 
-    Judged on the compiling date (default the reporting deadline): before the deadline a unit with
-    nothing yet is 待报送, from it on 未报送. A file naming no known unit whose one close match is a
+    Judged on the compiling date (default the reporting deadline): up to and on the deadline a unit with
+    nothing yet is 待报送, after it 未报送 (with no date given: 未报送, the folder is complete). A file naming no known unit whose one close match is a
     unit with no accepted file makes that unit 文件被退回（单位名称无法识别） (docs/plan_life.md).
     """
     deadline = reporting_deadline(quarter, plan)
     data = received_by(data, compiled)  # a date given: files dated after it have not arrived yet
-    compiled = compiled or deadline  # none given: the default run, everything in the folder has arrived
+    # a date given: up to and on the deadline day nothing is overdue yet (待报送); none given: the default run,
+    # everything in the folder has arrived and a unit with nothing is 未报送
+    on_time = compiled is not None and compiled <= deadline
     files_by_unit: dict[str, list[dict]] = {}
     unidentified: dict[str, list[dict]] = {}
     for f in data.log.get("files", []):
@@ -996,7 +998,7 @@ def reporting_table(data: QuarterData, plan: Plan, quarter: str, compiled: dt.da
         elif files:
             status = RETURNED
         else:
-            status = PENDING if compiled < deadline else MISSING
+            status = PENDING if on_time else MISSING
         rows.append((quarter, unit, plan.registry.units[unit].kind, len(files), reported_on, days, late, status))
     return pd.DataFrame(rows, columns=REPORTING_COLUMNS)
 
