@@ -173,7 +173,7 @@ def carried_sentences(rd: ReportData, plan: Plan) -> list[str]:
             (rd.flags["scope"] == rd.whole) & rd.flags["kind"].isin(W.DISTRICT_FLAGS)].itertuples()]
     status = rd.reporting.set_index("unit")["status"].to_dict()
     units = list(dict.fromkeys(c["unit"]))
-    who = "、".join(f"{u}（{status.get(u, '本期无数据') if status.get(u) in NOT_RECEIVED else '有指标被退回或冲突'}，"
+    who = "、".join(f"{u}（{status.get(u, '本期无数据') if status.get(u) in NOT_RECEIVED else '部分指标未报、被退回或冲突'}，"
                    f"沿用{'、'.join(sorted(set(c[c['unit'] == u]['carried_from'])))}）" for u in units)
     out = [f"本期有{len(units)}个单位没有可采用的数据，{rd.whole}数按规则沿用其最近一期的累计值（表中标“{CARRIED}”）："
            f"{who}。这些单位本身仍按未报送计，不因沿用而得分。"]
