@@ -68,29 +68,3 @@ def test_a_notice_is_dated_the_compiling_date_and_signed_by_the_receiver(plan):
     assert n["sign"] == "区电商办" and "重新报送区电商办" in n["body"][1]
     own = dataclasses.replace(plan, info=dataclasses.replace(plan.words, receiver=plan.words.compiler))
     assert notices.notice_text(rd, "大营镇", own)["sign"] == plan.params.organization  # none given: 编制单位
-
-
-def test_the_appendix_prints_the_folders_the_run_used(tmp_path, monkeypatch):
-    import shutil
-
-    import pytest
-
-    from helpers.contract.paths import PROJECT_ROOT, shown_path
-    from helpers.run import pipeline
-
-    assert shown_path(PROJECT_ROOT / "reports" / "2019Q4") == "reports/2019Q4"  # inside the project: relative
-    assert shown_path(tmp_path / "澜州报告" / "2019Q4") == str((tmp_path / "澜州报告" / "2019Q4").resolve())
-    data = tmp_path / "澜州"
-    shutil.copytree(PROJECT_ROOT / "data" / "raw" / "2019Q4", data / "raw" / "2019Q4")
-    shutil.copytree(PROJECT_ROOT / "data" / "reference", data / "reference")
-    seen = {}
-
-    def fake(notebook, out, parameters, cwd, kernel=None):
-        seen[notebook] = parameters
-        if notebook.startswith("03"):
-            raise pipeline.RunError("到此为止")
-
-    monkeypatch.setattr(pipeline, "execute", fake)
-    with pytest.raises(pipeline.RunError):
-        pipeline.run_quarter("2019Q4", data_dir=data, reports_dir=tmp_path / "澜州报告", progress=None, warm=False)
-    assert seen["03_report.ipynb"]["output_dir"] == str((tmp_path / "澜州报告" / "2019Q4").resolve())

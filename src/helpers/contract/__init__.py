@@ -15,7 +15,7 @@ from helpers import public_names
 # public name → the module of this package that defines it (a module's own name: the module itself)
 _PUBLIC = {
     "datasets": "datasets", "processed_dir": "paths", "reference_dir": "paths", "resolve_data_dir": "paths",
-    "shown_path": "paths", "trim_imports": "startup"
+    "trim_imports": "startup"
 }
 __all__ = sorted(_PUBLIC)
 __getattr__ = public_names(__name__, _PUBLIC)

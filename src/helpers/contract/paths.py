@@ -49,16 +49,6 @@ def processed_dir(data_dir: str | Path, quarter: str) -> Path:
     return processed_root(data_dir) / quarter
 
 
-def shown_path(path: str | Path) -> str:
-    """A folder as a report prints it (the appendix's 数据目录 and 报告目录): relative to the project when
-    inside it (reports/2019Q4), else absolute, so the reader can find what the run actually used."""
-    p = Path(path).resolve()
-    try:
-        return p.relative_to(PROJECT_ROOT.resolve()).as_posix()
-    except ValueError:
-        return str(p)
-
-
 def resolve_data_dir(data_dir: str | Path) -> Path:
     """A notebook's data_dir parameter as a folder.
 

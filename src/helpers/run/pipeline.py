@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from helpers.contract.outputs import umask
-from helpers.contract.paths import PROJECT_ROOT, processed_dir, shown_path
+from helpers.contract.paths import PROJECT_ROOT, processed_dir
 from helpers.plan import quarters
 from helpers.run import kernels, runstate
 
@@ -217,9 +217,8 @@ def _run_locked(quarter: str, as_of: dt.date, data: Path, reports: Path, progres
             nb_dir.mkdir()
             # papermill runs from the data folder's parent, so the recorded parameter is a bare name and
             # an auditor's re-run in another folder executes (and records) exactly the same notebook
-            # output_dir is what the appendix prints: the folder this run writes to (contract.paths.shown_path)
             params = {"quarter": str(quarter), "as_of": as_of.isoformat(), "data_dir": data.name,
-                      "output_dir": shown_path(reports / quarter)}
+                      "output_dir": f"reports/{quarter}"}
             if compiled is not None:  # recorded in the manifest; a default run's parameters stay as they were
                 params["compiled"] = compiled.isoformat()
             executed = []
