@@ -195,8 +195,10 @@ def test_before_the_deadline_units_are_pending(plan):
     assert rep.loc["符离镇", "status"] == "按时"
     # and the district carries 芦岭镇's 5000 of 2020Q2: 4000 + 5000 + 2600 = 11600
     assert row(ev, DISTRICT, "T01").actual == 11600
-    # on the deadline itself, no file yet is 未报送
+    # the deadline day itself is still on time: no file yet is 待报送 (docs/plan_life.md); the day after, 未报送
     ev = evaluate(history(), "2020Q3", plan=plan, compiled=D(2020, 10, 10))
+    assert ev.reporting.set_index("unit").loc["褚兰镇", "status"] == PENDING
+    ev = evaluate(history(), "2020Q3", plan=plan, compiled=D(2020, 10, 11))
     assert ev.reporting.set_index("unit").loc["褚兰镇", "status"] == MISSING
 
 
@@ -250,7 +252,11 @@ def test_reminders_list_and_contacts(tmp_path, plan):
     df = chase_list(h["2020Q2"], plan, "2020Q2", None, ref).set_index("单位")
     # 符离镇: file returned; 褚兰镇 and the others: nothing; 芦岭镇 and 朱仙庄镇 sent on time
     assert df.loc["符离镇", "报送情况"] == RETURNED and "文件已损坏" in df.loc["符离镇", "问题"]
-    assert df.loc["褚兰镇", "报送情况"] == MISSING and df.loc["褚兰镇", "联系电话"] == "0557-1234567"
+    # the default list is the deadline day's (2020-07-10), still on time: 待报送, never 截止日期已过
+    assert df.loc["褚兰镇", "报送情况"] == PENDING and df.loc["褚兰镇", "联系电话"] == "0557-1234567"
+    assert "已过" not in df.loc["褚兰镇", "问题"] and "2020-07-10前报送" in df.loc["褚兰镇", "问题"]
+    after = chase_list(h["2020Q2"], plan, "2020Q2", D(2020, 7, 11), ref).set_index("单位")
+    assert after.loc["褚兰镇", "报送情况"] == MISSING and "截止日期已过" in after.loc["褚兰镇", "问题"]
     assert "芦岭镇" not in df.index and "朱仙庄镇" not in df.index
     # 2020-06-30 + 10 days
     assert set(df["报送截止日期"]) == {"2020-07-10"}

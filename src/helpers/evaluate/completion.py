@@ -44,6 +44,7 @@ from helpers.plan import quarters
 from helpers.plan.reference import DISTRICT, Indicator, Plan, load_plan
 
 CUMULATIVE = ("count", "amount", "ratio", "info")  # values that only add up over the plan's life (info: a count or amount with no target)
+DONE_STAYS = ("qualitative", "milestone")  # once done (with evidence) stays done when the unit sends no row (docs/plan_life.md)
 
 # the contract's columns (helpers.contract.datasets, docs/datasets.md)
 COMPLETION_COLUMNS, SCORE_COLUMNS = list(D.COMPLETION.columns), list(D.SCORES.columns)
@@ -342,8 +343,9 @@ def district_figures(c: pd.DataFrame, plan: Plan) -> pd.DataFrame:
             gap = bureau_own - actual if ind.bureau == "share" else abs(bureau_own - actual)
             if gap > tol:
                 verb = "部门报其中" if ind.bureau == "share" else "部门报"
-                mismatch = f"{verb}{bureau_own:g}，{_local_words(plan)}合计{actual:g}"
-                flags.append(f"{_mismatch(plan)}：{mismatch}")
+                mismatch = f"{verb}{bureau_own:g}，{_local_words(plan)}合计{actual:g}"  # flags.csv detail
+                unit = ind.unit or ""  # the note a reader sees names the 计量单位 (docs/plan_life.md, 区级核查)
+                flags.append(f"{_mismatch(plan)}：{verb}{bureau_own:g}{unit}，{_local_words(plan)}合计{actual:g}{unit}")
         if ind.kind == "info":
             rate = np.nan
         elif target:
@@ -410,7 +412,8 @@ def quarter_rates(data: QuarterData, plan: Plan, grid_: Grid | None = None) -> Q
 
 
 def carry_forward(rates: list[QuarterRates], plan: Plan) -> pd.DataFrame:
-    """Put each unit's latest accepted cumulative value into the district figures of the quarters it has none.
+    """Put each unit's latest accepted cumulative value into the district figures of the quarters it has none;
+    a qualitative or milestone indicator whose latest accepted report was done (with evidence) is carried as done.
 
     Sets every quarter's `reported` (the reporting units only), `district_cells` and `district` (with the
     carried values, when the parameter carry_forward is on), in place, and returns the carried values
@@ -429,8 +432,9 @@ def carry_forward(rates: list[QuarterRates], plan: Plan) -> pd.DataFrame:
         qr.reported = qr.district
         dc = c.assign(carried_from="")
         if carry and latest is not None and len(latest):
-            lacking = dc.loc[(dc["state"] != "ok") & dc["kind"].isin(CUMULATIVE), key].reset_index()
-            m = lacking.merge(latest, on=key, how="inner")
+            lacking = dc.loc[(dc["state"] != "ok") & dc["kind"].isin(CUMULATIVE + DONE_STAYS), [*key, "kind"]]
+            m = lacking.reset_index().merge(latest, on=key, how="inner")
+            m = m[m["kind"].isin(CUMULATIVE) | (m["achieved"] >= 1 - EPS)].drop(columns="kind")
             if len(m):
                 idx = m["index"].to_numpy()
                 dc.loc[idx, "state"] = "ok"
@@ -439,7 +443,8 @@ def carry_forward(rates: list[QuarterRates], plan: Plan) -> pd.DataFrame:
                 carried.append(m.assign(quarter=qr.quarter).rename(columns={"index": "_row"}))
                 qr.district = district_figures(dc, plan)
         qr.district_cells = dc
-        ok = c.loc[(c["state"] == "ok") & c["kind"].isin(CUMULATIVE), [*key, "value", "denominator", "achieved"]]
+        ok = c.loc[(c["state"] == "ok") & c["kind"].isin(CUMULATIVE + DONE_STAYS),
+                   [*key, "value", "denominator", "achieved"]]
         ok = ok.assign(carried_from=qr.quarter)
         latest = ok if latest is None else pd.concat([latest, ok], ignore_index=True).drop_duplicates(
             key, keep="last")
@@ -464,9 +469,11 @@ def _carry_aligned(rates: list[QuarterRates], plan: Plan, carry: bool) -> pd.Dat
         c = qr.cells
         qr.reported = qr.district
         cum = c["kind"].isin(CUMULATIVE).to_numpy()
+        stays = c["kind"].isin(DONE_STAYS).to_numpy()
         ok = (c["state"] == "ok").to_numpy()
         dc = c[DISTRICT_CELL_COLUMNS].assign(carried_from="")
-        take = np.flatnonzero(~ok & cum & have) if carry else np.array([], dtype=np.int64)
+        done = latest["achieved"] >= 1 - EPS  # a qualitative/milestone row's latest accepted report was 已完成
+        take = np.flatnonzero(~ok & have & (cum | (stays & done))) if carry else np.array([], dtype=np.int64)
         if len(take):
             dc.loc[take, "state"] = "ok"
             for col, values in latest.items():
@@ -480,7 +487,7 @@ def _carry_aligned(rates: list[QuarterRates], plan: Plan, carry: bool) -> pd.Dat
         qr.district_cells = dc
         if i >= 2:  # district_checks compares the last two quarters only: older ones are not kept (memory)
             rates[i - 2].district_cells = None
-        now = ok & cum
+        now = ok & (cum | stays)
         for col, values in latest.items():
             values[now] = c[col].to_numpy(dtype=float)[now]
         latest_from[now] = qr.quarter
@@ -571,6 +578,8 @@ def district_checks(prev: QuarterRates, current: QuarterRates, plan: Plan) -> li
         ind = plan.indicators[r.indicator]
         if ind.kind not in CUMULATIVE or len(ind.reporters) < 2 or r.indicator not in before.index:
             continue
+        if ind.kind == "ratio":  # a share can fall (or jump) legitimately: counts and amounts only
+            continue
         was = before.at[r.indicator, "actual"]
         if was != was or r.actual != r.actual:
             continue
@@ -579,7 +588,7 @@ def district_checks(prev: QuarterRates, current: QuarterRates, plan: Plan) -> li
             rows.append((current.quarter, plan.district, r.indicator, f"{plan.district}累计值下降",
                          f"{plan.district}累计{_g(r.actual, ind)}，低于{prev.quarter}的{_g(was, ind)}；"
                          f"下降来自：{causes or '无法归因到单位'}", W.FLAG_DISTRICT_FALL))
-        elif ind.kind != "ratio" and r.actual > ratio * was:
+        elif r.actual > ratio * was:
             floor = float(floors.get(ind.unit, 0) or 0)
             if r.actual - was > floor:
                 rows.append((current.quarter, plan.district, r.indicator, f"{plan.district}环比异常增长",
@@ -953,13 +962,15 @@ def unit_scores(completion: pd.DataFrame, cells_df: pd.DataFrame, plan: Plan, qu
 def reporting_table(data: QuarterData, plan: Plan, quarter: str, compiled: dt.date | None = None) -> pd.DataFrame:
     """Who owed a file, who sent one, when, and whether it was late (docs/evaluation.md).
 
-    Judged on the compiling date (default the reporting deadline): before the deadline a unit with
-    nothing yet is 待报送, from it on 未报送. A file naming no known unit whose one close match is a
+    Judged on the compiling date (default the reporting deadline): up to and on the deadline a unit with
+    nothing yet is 待报送, after it 未报送 (with no date given: 未报送, the folder is complete). A file naming no known unit whose one close match is a
     unit with no accepted file makes that unit 文件被退回（单位名称无法识别） (docs/plan_life.md).
     """
     deadline = reporting_deadline(quarter, plan)
     data = received_by(data, compiled)  # a date given: files dated after it have not arrived yet
-    compiled = compiled or deadline  # none given: the default run, everything in the folder has arrived
+    # a date given: up to and on the deadline day nothing is overdue yet (待报送); none given: the default run,
+    # everything in the folder has arrived and a unit with nothing is 未报送
+    on_time = compiled is not None and compiled <= deadline
     files_by_unit: dict[str, list[dict]] = {}
     unidentified: dict[str, list[dict]] = {}
     for f in data.log.get("files", []):
@@ -987,7 +998,7 @@ def reporting_table(data: QuarterData, plan: Plan, quarter: str, compiled: dt.da
         elif files:
             status = RETURNED
         else:
-            status = PENDING if compiled < deadline else MISSING
+            status = PENDING if on_time else MISSING
         rows.append((quarter, unit, plan.registry.units[unit].kind, len(files), reported_on, days, late, status))
     return pd.DataFrame(rows, columns=REPORTING_COLUMNS)
 

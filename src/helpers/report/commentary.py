@@ -248,10 +248,13 @@ def draft(rd, plan) -> str:
 
 
 def _lowest_units(rd, n: int = 3) -> list[tuple[str, float]]:
+    """The (at most n) lowest-scoring 乡镇 below the group's best score, as the report's summary names them
+    (sections._ends_sentence): a unit at the best score is not "low", and when all tie there are none."""
     sc = rd.scores[rd.scores["peer_group"] == "乡镇"] if len(rd.scores) else rd.scores
     if not len(sc):
         return []
     sc = sc[sc["score"].notna()].sort_values(["score", "scope"])
+    sc = sc[sc["score"] < sc["score"].max() - 1e-9] if len(sc) else sc
     return [(u, float(s)) for u, s in zip(sc["scope"].head(n), sc["score"].head(n), strict=True)]
 
 

@@ -13,9 +13,16 @@ def _trim(text: str) -> str:
 
 
 def amount(x: float | None, unit: str = "万元") -> str:
-    """An amount in a sentence: 10644.5 (万元) → 1.06亿元; 644.5 → 644.5万元; 9000 → 9000万元."""
+    """An amount in a sentence: 10644.5 (万元) → 1.06亿元; 644.5 → 644.5万元; 9000 → 9000万元;
+    in 元: 85000 → 8.5万元, 300000000 → 3亿元, 9800 → 9,800元."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "—"
+    if unit == "元":  # 元 as offices write it: 8.5万元 from 10,000元, 1.2亿元 from 1亿元 (docs/outputs.md)
+        if abs(x) >= YI * YI:
+            return f"{_trim(f'{x / (YI * YI):.2f}')}亿元"
+        if abs(x) >= YI:
+            return f"{_trim(f'{x / YI:.1f}')}万元"
+        return count(x, unit)
     if unit != "万元":
         return count(x, unit)
     if abs(x) >= YI:

@@ -94,9 +94,26 @@ def _date(d: dt.date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
+def issued(rd, plan) -> dt.date:
+    """The notice's date: the run's compiling date, the later of the evaluation date and the reporting deadline
+    (a run with no 编制日期 judges reporting on the deadline, docs/plan_life.md): never the quarter's end,
+    before the returned file could have arrived (docs/outputs.md)."""
+    return max(rd.as_of, quarters.reporting_deadline(rd.quarter, plan.params))
+
+
+def sender(plan) -> str:
+    """Who signs the notice and receives the corrected file: plan.yaml receiver where the plan gives one,
+    else the 编制单位 (docs/outputs.md)."""
+    w = plan.words
+    if w.receiver and w.receiver != w.compiler:
+        return str(w.receiver)
+    return str(plan.params.organization or w.receiver or "")
+
+
 def notice_text(rd, unit: str, plan) -> dict:
     """The notice's parts: title, addressee, body sentences, the table, signature and date."""
     due = deadline(rd.quarter, rd.as_of, plan.params)
+    who = sender(plan)
     its = items(rd, unit)
     whole = int((its["行"] == "整个文件").sum())
     rows = len(its) - whole
@@ -110,9 +127,9 @@ def notice_text(rd, unit: str, plan) -> dict:
     body = [f"你单位报送的{quarters.quarter_label(rd.quarter)}工作进展填报材料经核查，{'、'.join(what)}，"
             f"详见下表。",
             f"请按“更正方法”逐项更正，于{_date(due)}前将更正后的完整填报文件重新报送"
-            f"{(plan.params.organization or '') or '办公室'}。逾期未补报的，相关指标按“未报送”计。"]
+            f"{who or '办公室'}。逾期未补报的，相关指标按“未报送”计。"]
     return {"title": "退回补报通知", "to": f"{unit}：", "body": body, "table": its,
-            "sign": str(plan.params.organization or ""), "date": _date(rd.as_of), "deadline": due}
+            "sign": who, "date": _date(issued(rd, plan)), "deadline": due}
 
 
 def notice_docx(rd, unit: str, plan) -> bytes:
@@ -121,7 +138,7 @@ def notice_docx(rd, unit: str, plan) -> bytes:
     from helpers.report.docx_report import Builder
 
     n = notice_text(rd, unit, plan)
-    b = Builder(f"{n['title']}（{unit}）", n["sign"], rd.as_of)
+    b = Builder(f"{n['title']}（{unit}）", n["sign"], issued(rd, plan))
     p = b.paragraph(n["title"], style="Title")
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     b.paragraph(n["to"], bold=True)

@@ -174,7 +174,7 @@ def carried_sentences(rd: ReportData, plan: Plan) -> list[str]:
             (rd.flags["scope"] == rd.whole) & rd.flags["kind"].isin(W.DISTRICT_FLAGS)].itertuples()]
     status = rd.reporting.set_index("unit")["status"].to_dict()
     units = list(dict.fromkeys(c["unit"]))
-    who = "、".join(f"{u}（{status.get(u, '本期无数据') if status.get(u) in NOT_RECEIVED else '有指标被退回或冲突'}，"
+    who = "、".join(f"{u}（{status.get(u, '本期无数据') if status.get(u) in NOT_RECEIVED else '部分指标未报、被退回或冲突'}，"
                    f"沿用{'、'.join(sorted(set(c[c['unit'] == u]['carried_from'])))}）" for u in units)
     out = [f"本期有{len(units)}个单位没有可采用的数据，{rd.whole}数按规则沿用其最近一期的累计值（表中标“{CARRIED}”）："
            f"{who}。这些单位本身仍按未报送计，不因沿用而得分。"]
@@ -262,8 +262,13 @@ def key_sentences(rd: ReportData, plan: Plan) -> list[str]:
     green = scored["status"].isin([DONE, ON_PACE]).sum()
     late_done = scored["status"].isin([DONE_LATE]).sum()
     red = scored["status"].isin([FAR_BEHIND, OVERDUE]).sum()
+    # every other status that occurs (滞后, 未报送 …) is named too: the counts add up to the number of indicators
+    counts = scored["status"].value_counts()
+    others = [s for s in [*STATUSES, *sorted(set(counts.index) - set(STATUSES))]
+              if s in counts and s not in (DONE, ON_PACE, DONE_LATE, FAR_BEHIND, OVERDUE)]
     out.append(f"纳入考核的{len(scored)}项{rd.whole}指标中，{green}项按时完成或按序时推进，"
                + (f"{late_done}项逾期完成，" if late_done else "")
+               + "".join(f"{int(counts[s])}项{s}，" for s in others)
                + f"{red}项严重滞后或逾期未完成。")
     worst = scored[scored["status"].isin([OVERDUE, FAR_BEHIND])].sort_values("rate").head(3)
     if len(worst):

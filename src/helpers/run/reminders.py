@@ -71,8 +71,10 @@ def chase_list(data: C.QuarterData, plan: Plan, quarter: str, day: dt.date | Non
     rows = []
     for i, r in enumerate(owe.itertuples(), start=1):
         who = book.get(r.unit, {})
-        rows.append({"序号": i, "单位": r.unit, "类型": r.kind, "报送情况": r.status,
-                     "问题": _problem(r.status, r.unit, seen, deadline, day),
+        # on the deadline day itself nothing is overdue yet (docs/plan_life.md): 待报送, not 截止日期已过
+        status = C.PENDING if r.status == C.MISSING and day <= deadline else r.status
+        rows.append({"序号": i, "单位": r.unit, "类型": r.kind, "报送情况": status,
+                     "问题": _problem(status, r.unit, seen, deadline, day),
                      "报送截止日期": deadline.isoformat(), **{k: who.get(k, "") for k in CONTACT_COLUMNS}})
     df = pd.DataFrame(rows, columns=COLUMNS)
     if not any(df[k].astype(str).str.len().any() for k in CONTACT_COLUMNS):
