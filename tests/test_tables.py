@@ -154,3 +154,12 @@ def test_a_column_that_gives_room_keeps_its_own_figures():
     pct = {c: float(w.rstrip("%")) for c, w in column_widths(cols, body, set(), given).items()}
     assert pct["t"] >= (display_width("15,000") + 2) * 100 / LINE_UNITS - 0.05
     assert pct["u"] >= (display_width("个单位") + 2) * 100 / LINE_UNITS - 0.05
+
+
+def test_a_percentage_gets_room_for_its_wide_sign():
+    from helpers.report.tables import LINE_UNITS, column_widths
+
+    cols = {"n": "指标", "t": "目标"}
+    pct = {c: float(w.rstrip("%")) for c, w in
+           column_widths(cols, [["行政村通快递率", "100.0%"]], set(), {"n": "92%", "t": "8%"}).items()}
+    assert pct["t"] >= (len("100.0%") + 1 + 2) * 100 / LINE_UNITS - 0.05  # "%" counts two

@@ -138,6 +138,12 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
+def _run_width(text: str) -> int:
+    """Columns a run that must stay on one line takes: as display_width, and "%" counts 2 (it is nearly
+    twice a digit's width in the report's sans face: 100.0% broke in a column sized for six digits)."""
+    return display_width(text) + text.count("%")
+
+
 def column_widths(columns: Mapping[str, str], body: list[list[str]], nowrap: set,
                   given: Mapping[str, str] | None = None) -> dict[str, str]:
     """CSS widths for every column (the table is laid out with table-layout: fixed, which is fast in
@@ -154,9 +160,11 @@ def column_widths(columns: Mapping[str, str], body: list[list[str]], nowrap: set
     for i, (col, header) in enumerate(columns.items()):
         lengths = sorted(display_width(html.unescape(_TAGS.sub("", row[i]))) for row in body) or [0]
         if col in nowrap:
-            need = unbroken[col] = lengths[-1]
+            need = lengths[-1]
+            unbroken[col] = max(_run_width(html.unescape(_TAGS.sub("", row[i]))) for row in body) if body else 0
         else:  # a text column may wrap, but never inside a figure it starts with (19,397.6（含…）)
-            heads = [len(m.group(0)) for row in body if (m := _NUMBER_HEAD.match(html.unescape(_TAGS.sub("", row[i]))))]
+            heads = [_run_width(m.group(0)) for row in body
+                     if (m := _NUMBER_HEAD.match(html.unescape(_TAGS.sub("", row[i]))))]
             # a column of short words (计量单位: 个单位, 人次) keeps each on one line too
             unbroken[col] = max(max(heads, default=0), lengths[-1] if lengths[-1] <= SHORT_WORD else 0)
             need = max(min(lengths[math.ceil(0.9 * (len(lengths) - 1))], 40), unbroken[col])
