@@ -274,26 +274,29 @@ def bench_province_cards(plan, history, quarter: str, ev, folder: Path, all_card
     return out
 
 
-def current_rss_mb() -> float:
-    """This process's resident memory now (VmRSS; NaN where /proc is not there)."""
+def _proc_status_mb(key: str) -> float | None:
+    """A memory line of /proc/self/status in MB (VmRSS: now, VmHWM: peak); None where there is none."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{key}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
-    return float("nan")
+    return None
+
+
+def current_rss_mb() -> float:
+    """This process's resident memory now (VmRSS; NaN where /proc is not there)."""
+    now = _proc_status_mb("VmRSS")
+    return float("nan") if now is None else now
 
 
 def peak_rss_mb() -> float:
     """This process's peak resident memory. VmHWM, because Linux carries ru_maxrss across exec: a child
     started from a big parent would report the parent's size."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
+    peak = _proc_status_mb("VmHWM")
+    if peak is not None:
+        return peak
     try:
         import resource  # Unix only: on Windows the peak is not measured
     except ImportError:

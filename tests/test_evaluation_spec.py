@@ -12,20 +12,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from helpers.evaluate.completion import (
-    BEHIND,
-    CONFLICT,
-    DONE,
-    DONE_LATE,
-    FAR_BEHIND,
-    LIGHTS,
-    MISSING,
-    ON_PACE,
-    OVERDUE,
-    STRIVE_MISSED,
-    evaluate,
-    pace,
-)
+from helpers.contract import vocabulary as W
+from helpers.evaluate.completion import evaluate, pace
 from helpers.plan.reference import DISTRICT
 
 from .frames import qd
@@ -87,7 +75,7 @@ def test_district_of_a_summed_indicator_is_the_sum_over_reporters(plan):
     ev = ev1(plan, [r("符离镇", "T01", 6000), r("芦岭镇", "T01", 9000), r("城东街道", "T01", 1500)])
     d = row(ev, DISTRICT, "T01")
     assert (d.target, d.actual) == (15000, 16500)
-    assert d.rate == pytest.approx(1.1) and d.status == DONE
+    assert d.rate == pytest.approx(1.1) and d.status == W.DONE
     assert "不含未报送单位25个" in d["flags"]  # 28 owe it, 3 reported
 
 
@@ -95,7 +83,7 @@ def test_district_of_a_one_bureau_indicator_is_that_bureaus_value(plan):
     ev = ev1(plan, [r("区交通运输局", "T13A", 450)])
     d = row(ev, DISTRICT, "T13A")
     assert (d.target, d.actual) == (600, 450) and d.rate == pytest.approx(0.75)
-    assert d.status == BEHIND  # 75 % ≥ 100 % − 30 points on the deadline day
+    assert d.status == W.BEHIND  # 75 % ≥ 100 % − 30 points on the deadline day
 
 
 def test_district_ratio_is_sum_of_numerators_over_sum_of_denominators(plan):
@@ -104,7 +92,7 @@ def test_district_ratio_is_sum_of_numerators_over_sum_of_denominators(plan):
     assert row(ev, DISTRICT, "T14").actual == pytest.approx(0.975)
     assert row(ev, DISTRICT, "T14").rate == pytest.approx(0.975)
     assert row(ev, "符离镇", "T14").rate == pytest.approx(0.9)
-    assert row(ev, "芦岭镇", "T14").status == DONE
+    assert row(ev, "芦岭镇", "T14").status == W.DONE
 
 
 def test_district_sum_with_a_bureau_reporter_is_the_local_sum_and_is_checked(plan):
@@ -142,7 +130,7 @@ def test_unit_score_is_the_mean_of_capped_rates_over_scored_indicators(plan):
     assert s["indicators"] == 12 and s["missing"] == 0
     assert s["score"] == pytest.approx(5.9 / 12)
     assert row(ev, "符离镇", "T02").rate == pytest.approx(1.5)  # shown uncapped
-    assert row(ev, "符离镇", "T05").status == DONE and "力争目标" in row(ev, "符离镇", "T05")["flags"]
+    assert row(ev, "符离镇", "T05").status == W.DONE and "力争目标" in row(ev, "符离镇", "T05")["flags"]
 
 
 def test_contribution_without_unit_target_shows_value_and_share_unscored(plan):
@@ -165,8 +153,8 @@ def test_lead_units_are_shown_against_the_district_figure(plan):
         assert (lead.actual, lead.rate, lead.status) == (d14.actual, d14.rate, d14.status)
         assert "牵头任务" in lead["flags"]
     lead15 = row(ev, "区经济和信息化局", "T15")
-    assert lead15.actual == pytest.approx(0.5) and lead15.status == d15.status == FAR_BEHIND
-    assert row(ev, "区商务局", "T01").status == MISSING  # task 1: no T01 reported at all
+    assert lead15.actual == pytest.approx(0.5) and lead15.status == d15.status == W.FAR_BEHIND
+    assert row(ev, "区商务局", "T01").status == W.MISSING  # task 1: no T01 reported at all
 
 
 def test_missing_scored_indicator_counts_zero_in_the_score(plan):
@@ -196,15 +184,15 @@ def test_plan_start_from_params(plan):
     p = with_params(plan, plan_start=D(2019, 11, 1))  # 60 days to 31 Dec; 30 Nov is day 29
     ev = ev1(p, [r("区农业农村局", "T07A", 6)], as_of=D(2019, 11, 30))
     assert row(ev, DISTRICT, "T07A").expected == pytest.approx(29 / 60)
-    assert row(ev, DISTRICT, "T07A").status == BEHIND  # 40 % vs 48.3 %
+    assert row(ev, DISTRICT, "T07A").status == W.BEHIND  # 40 % vs 48.3 %
 
 
 def test_severe_threshold_from_params(plan):
     # 21 Nov: e = 50 %; rate 25 %: 滞后 at 30 points, 严重滞后 at 20 points
     rows = [r("区农业农村局", "T07A", 3.75)]
-    assert row(ev1(plan, rows, as_of=D(2019, 11, 21)), DISTRICT, "T07A").status == BEHIND
+    assert row(ev1(plan, rows, as_of=D(2019, 11, 21)), DISTRICT, "T07A").status == W.BEHIND
     p = with_params(plan, severe_lag_points=0.20)
-    assert row(ev1(p, rows, as_of=D(2019, 11, 21)), DISTRICT, "T07A").status == FAR_BEHIND
+    assert row(ev1(p, rows, as_of=D(2019, 11, 21)), DISTRICT, "T07A").status == W.FAR_BEHIND
 
 
 def test_months_rule_is_used_when_set(plan):
@@ -221,16 +209,16 @@ def test_months_rule_counts_whole_calendar_months(plan):
 # ================================================================== status table, both sides of the deadline
 
 STATUS_CASES = {  # as_of: [(value of 区农业农村局 T07A of 15, township T02 values of 4 with their status)]
-    D(2019, 11, 21): (8, ON_PACE, [(2.2, ON_PACE),       # 55 % ≥ e = 40/80 = 50 %
-                                   (2, ON_PACE),         # exactly on pace
-                                   (0.8, BEHIND),        # 20 % = 50 % − 30 points exactly
-                                   (0.76, FAR_BEHIND)]),  # 19 %
-    D(2019, 11, 1): (20, DONE, [(5, DONE)]),             # reached before the deadline, shown 133 % / 125 %
-    D(2019, 12, 30): (12, BEHIND, [(3, BEHIND)]),        # 80 % / 75 % vs 98.75 %
-    DL: (12, BEHIND, [(3, BEHIND),                       # on the deadline day the deadline has not passed
-                      (2.4, FAR_BEHIND),                 # 60 % < 70 %
-                      (4, DONE)]),
-    D(2020, 1, 1): (12, OVERDUE, [(3, OVERDUE), (4, DONE)]),  # the day after; done in the period ending on it
+    D(2019, 11, 21): (8, W.ON_PACE, [(2.2, W.ON_PACE),       # 55 % ≥ e = 40/80 = 50 %
+                                   (2, W.ON_PACE),         # exactly on pace
+                                   (0.8, W.BEHIND),        # 20 % = 50 % − 30 points exactly
+                                   (0.76, W.FAR_BEHIND)]),  # 19 %
+    D(2019, 11, 1): (20, W.DONE, [(5, W.DONE)]),             # reached before the deadline, shown 133 % / 125 %
+    D(2019, 12, 30): (12, W.BEHIND, [(3, W.BEHIND)]),        # 80 % / 75 % vs 98.75 %
+    DL: (12, W.BEHIND, [(3, W.BEHIND),                       # on the deadline day the deadline has not passed
+                      (2.4, W.FAR_BEHIND),                 # 60 % < 70 %
+                      (4, W.DONE)]),
+    D(2020, 1, 1): (12, W.OVERDUE, [(3, W.OVERDUE), (4, W.DONE)]),  # the day after; done in the period ending on it
 }
 
 
@@ -246,58 +234,58 @@ def test_status_around_the_deadline(plan, as_of):
 
 
 def test_lights(plan):
-    assert [LIGHTS[s] for s in (DONE, DONE_LATE, ON_PACE)] == ["绿"] * 3
-    assert [LIGHTS[s] for s in (BEHIND, STRIVE_MISSED)] == ["黄"] * 2
-    assert [LIGHTS[s] for s in (FAR_BEHIND, OVERDUE)] == ["红"] * 2
-    assert [LIGHTS[s] for s in (MISSING, CONFLICT)] == ["灰"] * 2
+    assert [W.LIGHTS[s] for s in (W.DONE, W.DONE_LATE, W.ON_PACE)] == ["绿"] * 3
+    assert [W.LIGHTS[s] for s in (W.BEHIND, W.STRIVE_MISSED)] == ["黄"] * 2
+    assert [W.LIGHTS[s] for s in (W.FAR_BEHIND, W.OVERDUE)] == ["红"] * 2
+    assert [W.LIGHTS[s] for s in (W.MISSING, W.CONFLICT)] == ["灰"] * 2
 
 
 def test_late_completion_needs_history(plan):
     q4, q1 = qd("2019Q4", [r("区农业农村局", "T07A", 12)]), qd("2020Q1", [r("区农业农村局", "T07A", 16)])
     ev = evaluate({"2019Q4": q4, "2020Q1": q1}, "2020Q1", plan=plan)
-    assert row(ev, DISTRICT, "T07A").status == DONE_LATE
+    assert row(ev, DISTRICT, "T07A").status == W.DONE_LATE
     assert row(ev, DISTRICT, "T07A").rate == pytest.approx(16 / 15)
     q4 = qd("2019Q4", [r("区农业农村局", "T07A", 15)])
     ev = evaluate({"2019Q4": q4, "2020Q1": q1}, "2020Q1", plan=plan)
-    assert row(ev, DISTRICT, "T07A").status == DONE  # first reached by the deadline
+    assert row(ev, DISTRICT, "T07A").status == W.DONE  # first reached by the deadline
 
 
 def test_overdue_then_strive_missed(plan):
     rows = [r("大泽乡镇", "T04", 0), r("符离镇", "T04", 0)]
-    assert row(ev1(plan, rows, as_of=DL), "大泽乡镇", "T04").status == FAR_BEHIND
+    assert row(ev1(plan, rows, as_of=DL), "大泽乡镇", "T04").status == W.FAR_BEHIND
     ev = ev1(plan, rows, as_of=D(2020, 1, 1))
-    assert row(ev, "大泽乡镇", "T04").status == STRIVE_MISSED
-    assert row(ev, DISTRICT, "T04").status == OVERDUE  # the district 2 is not a strive target
+    assert row(ev, "大泽乡镇", "T04").status == W.STRIVE_MISSED
+    assert row(ev, DISTRICT, "T04").status == W.OVERDUE  # the district 2 is not a strive target
     ev = evaluate({"2019Q4": qd("2019Q4", rows), "2020Q1": qd("2020Q1", rows)}, "2020Q1", plan=plan)
-    assert row(ev, "符离镇", "T04").status == STRIVE_MISSED
+    assert row(ev, "符离镇", "T04").status == W.STRIVE_MISSED
 
 
 def test_strive_reached_late(plan):
     ev = evaluate({"2019Q4": qd("2019Q4", [r("永安镇", "T06", 0)]),
                    "2020Q1": qd("2020Q1", [r("永安镇", "T06", 1)])}, "2020Q1", plan=plan)
-    assert row(ev, "永安镇", "T06").status == DONE_LATE
+    assert row(ev, "永安镇", "T06").status == W.DONE_LATE
 
 
 def test_done_on_the_deadline_day_inside_a_quarter_is_not_late(plan):
     ev = ev1(plan, [r("区人力资源社会保障局", "T09A", 1)], as_of=DL_OCT)
-    assert row(ev, DISTRICT, "T09A").status == DONE
+    assert row(ev, DISTRICT, "T09A").status == W.DONE
 
 
 def test_milestone_due_inside_the_first_quarter_reads_late_at_quarter_end(plan):
     # literal reading: the first period (2019Q4) ends 31 Dec, after the 31 Oct deadline
     ev = ev1(plan, [r("区人力资源社会保障局", "T09A", 1)])
-    assert row(ev, DISTRICT, "T09A").status == DONE_LATE
+    assert row(ev, DISTRICT, "T09A").status == W.DONE_LATE
 
 
 def test_missing_value_and_missing_file(plan):
     rows = [r("符离镇", "T03A", 1), dict(unit="符离镇", indicator="T02", status="", evidence="")]  # T02 empty
     ev = ev1(plan, rows)
-    assert row(ev, "符离镇", "T02").status == MISSING  # empty cell is missing, not 0
-    assert row(ev, "芦岭镇", "T02").status == MISSING  # never sent
-    assert row(ev, "符离镇", "T03A").status == DONE
-    assert row(ev, DISTRICT, "T07A").status == MISSING
-    assert row(ev, DISTRICT, "T02").status == MISSING  # nobody reported a number
-    assert row(ev, "符离镇", "T08").status == MISSING  # a qualitative row never sent
+    assert row(ev, "符离镇", "T02").status == W.MISSING  # empty cell is missing, not 0
+    assert row(ev, "芦岭镇", "T02").status == W.MISSING  # never sent
+    assert row(ev, "符离镇", "T03A").status == W.DONE
+    assert row(ev, DISTRICT, "T07A").status == W.MISSING
+    assert row(ev, DISTRICT, "T02").status == W.MISSING  # nobody reported a number
+    assert row(ev, "符离镇", "T08").status == W.MISSING  # a qualitative row never sent
 
 
 def test_conflict_from_rejects(plan):
@@ -305,9 +293,9 @@ def test_conflict_from_rejects(plan):
            ("区农业农村局", "T07A", "数据冲突：12 与 14"),
            ("桃园镇", "T02", "格式错误（不是数据冲突）")]
     ev = ev1(plan, [r("符离镇", "T02", 4)], rejects=rej)
-    assert row(ev, "苗安乡", "T02").status == CONFLICT
-    assert row(ev, "桃园镇", "T02").status == MISSING
-    assert row(ev, DISTRICT, "T07A").status == CONFLICT
+    assert row(ev, "苗安乡", "T02").status == W.CONFLICT
+    assert row(ev, "桃园镇", "T02").status == W.MISSING
+    assert row(ev, DISTRICT, "T07A").status == W.CONFLICT
     d = row(ev, DISTRICT, "T02")
     assert d.actual == 4 and "不含数据冲突单位1个" in d["flags"]
 
@@ -315,12 +303,12 @@ def test_conflict_from_rejects(plan):
 # ================================================================== qualitative
 
 QUAL_CASES = {  # as_of: [(status, evidence, expected)] for 区农业农村局 T07B, then townships on T08
-    DL: [("已完成", "平台截图", DONE), ("已完成", "", FAR_BEHIND)],  # no evidence: rate 0 vs e = 100 %
-    D(2019, 10, 12): [("已完成", "", ON_PACE), ("未启动", "", ON_PACE)],  # rate 0, e = 0
-    D(2019, 10, 20): [("推进中", "", BEHIND)],      # e = 8/80 = 10 %; 0 ≥ 10 % − 30
-    D(2019, 11, 3): [("未启动", "", BEHIND)],       # e = 22/80
-    D(2019, 11, 21): [("推进中", "", FAR_BEHIND)],  # e = 50 % (the rule, although the spec's aside says 滞后)
-    D(2020, 1, 1): [("推进中", "", OVERDUE), ("未启动", "", OVERDUE)],
+    DL: [("已完成", "平台截图", W.DONE), ("已完成", "", W.FAR_BEHIND)],  # no evidence: rate 0 vs e = 100 %
+    D(2019, 10, 12): [("已完成", "", W.ON_PACE), ("未启动", "", W.ON_PACE)],  # rate 0, e = 0
+    D(2019, 10, 20): [("推进中", "", W.BEHIND)],      # e = 8/80 = 10 %; 0 ≥ 10 % − 30
+    D(2019, 11, 3): [("未启动", "", W.BEHIND)],       # e = 22/80
+    D(2019, 11, 21): [("推进中", "", W.FAR_BEHIND)],  # e = 50 % (the rule, although the spec's aside says 滞后)
+    D(2020, 1, 1): [("推进中", "", W.OVERDUE), ("未启动", "", W.OVERDUE)],
 }
 
 
@@ -335,7 +323,7 @@ def test_qualitative(plan, as_of):
     got = [row(ev, "区农业农村局", "T07B")] + [row(ev, u, "T08") for u in towns[:len(cases)]]
     for g, (status, evidence, expected) in zip(got, [cases[0], *cases], strict=True):
         assert g.status == expected
-        assert g.rate == (1 if expected == DONE else 0)
+        assert g.rate == (1 if expected == W.DONE else 0)
         assert ("缺少佐证" in g["flags"]) == (status == "已完成" and not evidence)
 
 
@@ -355,15 +343,15 @@ def test_qualitative_done_after_the_deadline_is_late(plan):
     h = {"2019Q4": qd("2019Q4", [r("区交通运输局", "T13B", status="推进中")]),
          "2020Q1": qd("2020Q1", [r("区交通运输局", "T13B", status="已完成", evidence="站点验收单")])}
     ev = evaluate(h, "2020Q1", plan=plan)
-    assert row(ev, "区交通运输局", "T13B").status == DONE_LATE
-    assert row(ev, DISTRICT, "T13B").status == DONE_LATE
+    assert row(ev, "区交通运输局", "T13B").status == W.DONE_LATE
+    assert row(ev, DISTRICT, "T13B").status == W.DONE_LATE
 
 
 def test_milestone_counts_one_or_zero(plan):
     ev = ev1(plan, [r("区商务局", "T17", 0)], quarter="2020Q1")
-    assert row(ev, "区商务局", "T17").rate == 0 and row(ev, "区商务局", "T17").status == FAR_BEHIND
+    assert row(ev, "区商务局", "T17").rate == 0 and row(ev, "区商务局", "T17").status == W.FAR_BEHIND
     ev = ev1(plan, [r("区商务局", "T17", 1)], quarter="2020Q1")
-    assert row(ev, "区商务局", "T17").status == DONE
+    assert row(ev, "区商务局", "T17").status == W.DONE
 
 
 # ================================================================== reporting
@@ -377,9 +365,9 @@ def test_reporting_rate_and_ten_days(plan):
     assert len(rep) == 41  # 25 乡镇 + 11 街道 + 5 reporting bureaus
     assert (rep.loc["符离镇", "days_after_quarter_end"], bool(rep.loc["符离镇", "late"])) == (10, False)
     assert (rep.loc["芦岭镇", "days_after_quarter_end"], bool(rep.loc["芦岭镇", "late"])) == (11, True)
-    received = (~rep["status"].isin([MISSING, "文件被退回"])).sum()
+    received = (~rep["status"].isin([W.MISSING, "文件被退回"])).sum()
     assert received / len(rep) == pytest.approx(2 / 41)
-    assert rep.loc["区交通运输局", "status"] == MISSING
+    assert rep.loc["区交通运输局", "status"] == W.MISSING
 
 
 def test_reporting_in_the_first_quarter_of_a_year(plan):
@@ -462,14 +450,14 @@ def test_trend_gives_district_value_and_rate_per_quarter(plan):
     t = t[t["indicator"] == "T01"].set_index("quarter")
     assert t["actual"].tolist() == [9000, 16000]
     assert t["rate"].tolist() == pytest.approx([0.6, 16000 / 15000])
-    assert t.loc["2019Q4", "as_of"] == "2019-12-31" and t.loc["2019Q4", "status"] == FAR_BEHIND
-    assert t.loc["2020Q1", "status"] == DONE_LATE
+    assert t.loc["2019Q4", "as_of"] == "2019-12-31" and t.loc["2019Q4", "status"] == W.FAR_BEHIND
+    assert t.loc["2020Q1", "status"] == W.DONE_LATE
 
 
 def test_as_of_inside_the_quarter(plan):
     ev = ev1(plan, [r("区交通运输局", "T13A", 300)], as_of=D(2019, 11, 21))
     d = row(ev, DISTRICT, "T13A")
-    assert d.expected == pytest.approx(0.5) and d.status == ON_PACE
+    assert d.expected == pytest.approx(0.5) and d.status == W.ON_PACE
     assert set(ev.completion["as_of"]) == {"2019-11-21"}
     assert list(ev.completion.columns) == ["quarter", "as_of", "scope", "indicator", "target", "actual", "rate",
                                            "expected", "status", "flags"]
@@ -478,15 +466,15 @@ def test_as_of_inside_the_quarter(plan):
 def test_as_of_before_the_plan_start(plan):
     ev = ev1(plan, [r("区交通运输局", "T13A", 0), r("区农业农村局", "T07B", status="未启动")],
              as_of=D(2019, 10, 1))
-    assert row(ev, DISTRICT, "T13A").expected == 0 and row(ev, DISTRICT, "T13A").status == ON_PACE
-    assert row(ev, DISTRICT, "T07B").status == ON_PACE
-    assert row(ev, DISTRICT, "T07A").status == MISSING
+    assert row(ev, DISTRICT, "T13A").expected == 0 and row(ev, DISTRICT, "T13A").status == W.ON_PACE
+    assert row(ev, DISTRICT, "T07B").status == W.ON_PACE
+    assert row(ev, DISTRICT, "T07A").status == W.MISSING
 
 
 def test_a_quarter_with_no_earlier_history(plan):
     # only 2020Q1 is known: reached ≥ 100 % in a period ending after the deadline → 逾期完成
     ev = ev1(plan, [r("区农业农村局", "T07A", 15), r("符离镇", "T01", 100)], quarter="2020Q1")
-    assert row(ev, DISTRICT, "T07A").status == DONE_LATE
-    assert row(ev, DISTRICT, "T01").status == OVERDUE
+    assert row(ev, DISTRICT, "T07A").status == W.DONE_LATE
+    assert row(ev, DISTRICT, "T01").status == W.OVERDUE
     assert ev.flags[ev.flags["flag"].isin(["累计值下降", "环比异常增长"])].empty
     assert ev.trend["quarter"].unique().tolist() == ["2020Q1"]

@@ -14,6 +14,8 @@ from helpers.ingest import ingest_quarter
 from helpers.plan.reference import load_plan
 from helpers.run import pipeline
 
+from .runs import evaluated_sample
+
 Q = "2019Q4"
 pytestmark = pytest.mark.slow
 
@@ -45,12 +47,8 @@ def test_no_empty_carried_table_when_nothing_was_carried(tmp_path):
 def rd(tmp_path_factory):
     from helpers.report import sections as report
 
-    data = tmp_path_factory.mktemp("words") / "data"
-    shutil.copytree(PROJECT_ROOT / "data" / "raw" / Q, data / "raw" / Q)
-    plan = load_plan(PROJECT_ROOT / "data" / "reference")
-    ingest_quarter(Q, data, plan)
-    evaluate_quarter(Q, as_of=dt.date(2019, 12, 31), data_dir=data, plan=plan)
-    return report.load(data, Q, plan)
+    data = evaluated_sample(tmp_path_factory.mktemp("words"), Q, dt.date(2019, 12, 31))
+    return report.load(data, Q, load_plan(PROJECT_ROOT / "data" / "reference"))
 
 
 def test_the_status_sentence_names_every_status_and_adds_up(rd, plan):

@@ -14,13 +14,14 @@ import pytest
 
 from helpers.contract.datasets import SUBMISSIONS, read
 from helpers.contract.paths import PROJECT_ROOT, processed_dir
-from helpers.evaluate.completion import evaluate_quarter
 from helpers.plan import params as P
 from helpers.plan.quarters import Period, Quarter, as_of_date, parse_date
 from helpers.plan.reference import load_plan
 from helpers.report import scorecards
 from helpers.report import sections as report
 from helpers.run import cards, pipeline
+
+from .runs import evaluated_sample
 
 Q = "2019Q4"
 
@@ -158,14 +159,7 @@ def test_the_reporting_deadline_is_one_rule_for_forms_notices_and_lateness(plan)
 @pytest.fixture(scope="module")
 def evaluated(tmp_path_factory):
     """2019Q4 of the sample, ingested and evaluated at 2020-01-10 (not the quarter's end)."""
-    from helpers.ingest import ingest_quarter
-
-    data = tmp_path_factory.mktemp("asof") / "data"
-    shutil.copytree(PROJECT_ROOT / "data" / "raw" / Q, data / "raw" / Q)
-    plan = load_plan(PROJECT_ROOT / "data" / "reference")
-    ingest_quarter(Q, data, plan)
-    evaluate_quarter(Q, as_of=dt.date(2020, 1, 10), data_dir=data, plan=plan)
-    return data
+    return evaluated_sample(tmp_path_factory.mktemp("asof"), Q, dt.date(2020, 1, 10))
 
 
 def test_the_report_uses_the_date_it_is_given_or_refuses_in_chinese(evaluated, plan):
