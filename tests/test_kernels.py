@@ -7,6 +7,7 @@ test_reproducible.py; here are the pieces, on a two-cell notebook.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -226,3 +227,22 @@ def test_a_shared_kernel_whose_reset_fails_gives_way_to_cold_kernels(tmp_path):
         assert not kernel.km.has_kernel
         assert pool.take(2) is None
         assert list(pool._kernels) == [0]
+
+
+def test_the_kernels_ipython_folder_is_a_temporary_one_removed_after(tmp_path, monkeypatch):
+    """docs/audit.md: a run's kernels keep their IPython profile in a temporary folder, not ~/.ipython."""
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "analyst-ipython"))
+    source = _notebook(tmp_path / "probe.ipynb")
+    seen = tmp_path / "seen.txt"
+    with kernels.private_ipython_dir() as folder:
+        assert folder.is_dir() and folder != tmp_path / "analyst-ipython"
+        with kernels.WarmKernels([source], cwd=tmp_path) as pool:
+            kernel = pool.take(0)
+            code = (f"ip = get_ipython(); open({str(seen)!r}, 'w').write("
+                    "ip.profile_dir.location + '\\n' + str(ip.history_manager.hist_file))")
+            assert kernels._silent(kernel.km, code)["status"] == "ok"
+    location, hist_file = seen.read_text().splitlines()
+    assert location == str(folder / "profile_default") and hist_file == ":memory:"
+    assert not folder.exists()  # removed with everything the kernel's IPython put there
+    assert not (tmp_path / "analyst-ipython").exists()  # the analyst's folder was never touched
+    assert os.environ["IPYTHONDIR"] == str(tmp_path / "analyst-ipython")

@@ -35,7 +35,11 @@ def run(tmp_path_factory):
     shutil.copytree(PROJECT_ROOT / "data" / "raw", root / "data" / "raw")
     _plant_narrative(root / "data" / "raw")
     lines: list[str] = []
-    result = pipeline.run_quarter(Q, data_dir=root / "data", reports_dir=root / "reports", progress=lines.append)
+    (root / "home").mkdir()  # an empty HOME: what the run writes outside its folders shows there
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HOME", str(root / "home"))
+        result = pipeline.run_quarter(Q, data_dir=root / "data", reports_dir=root / "reports",
+                                      progress=lines.append)
     return root, result, lines
 
 
@@ -171,3 +175,15 @@ def test_tied_scores_are_said_tied_and_no_unit_is_both_lowest_and_highest():
     assert text == "乡镇综合得分最低的是甲镇（未报送）、庚镇，5个单位并列最高（100.0%）。"
     sc["score"] = 1.0
     assert report._ends_sentence(rd, sc) == "乡镇综合得分均为100.0%。"
+
+
+def test_a_run_writes_nothing_in_home_but_the_font_caches(run):
+    """docs/audit.md: the run had HOME pointed at an empty folder. Matplotlib's font list and the chart
+    fonts it extracts may be there (and fontconfig's cache); no IPython history of the cells executed, no
+    IPython profile, no Jupyter runtime or connection file."""
+    home = run[0] / "home"
+    found = sorted(p.relative_to(home).as_posix() for p in home.rglob("*"))
+    assert not [p for p in found if p.endswith("history.sqlite")]
+    caches = (".cache/matplotlib", ".cache/fontconfig", ".config/matplotlib")
+    stray = [p for p in found if p not in (".cache", ".config") and not any(p == c or p.startswith(c + "/") for c in caches)]
+    assert stray == []

@@ -27,8 +27,13 @@ its own kernels for the rest.
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
+import os
+import shutil
+import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,6 +78,29 @@ def ensure_kernel(name: str = PROJECT_KERNEL) -> str:
             f"Jupyter 内核 {name}（{spec.resource_dir}）使用的是另一个 Python 环境 {exe}，而不是当前的 {here}："
             f"请删除该内核目录，或在本项目中重新运行 make setup")
     return name
+
+
+@contextlib.contextmanager
+def private_ipython_dir() -> Iterator[Path]:
+    """IPYTHONDIR, while the block runs, is a temporary folder removed afterwards (docs/audit.md).
+
+    A kernel's IPython creates its profile (profile_default/ with startup/, security/, log/, pid/) in
+    IPYTHONDIR, ~/.ipython by default, and runs the startup files and kernel configuration it finds
+    there: the run's kernels, the warm ones and papermill's own, inherit this environment, so they
+    leave nothing in the analyst's HOME and no personal IPython setup runs in the workbook. Their
+    history is in memory (`--HistoryManager.hist_file=:memory:`, as nbclient does), never a file.
+    """
+    folder = tempfile.mkdtemp(prefix="yqeval-ipython-")
+    before = os.environ.get("IPYTHONDIR")
+    os.environ["IPYTHONDIR"] = folder
+    try:
+        yield Path(folder)
+    finally:
+        if before is None:
+            os.environ.pop("IPYTHONDIR", None)
+        else:
+            os.environ["IPYTHONDIR"] = before
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def imported_modules(nb: dict | str | Path) -> list[str]:

@@ -168,7 +168,8 @@ def run_quarter(quarter: str, as_of: dt.date | None = None, data_dir: str | Path
     if reports.exists() and not reports.is_dir():
         raise MissingInput(f"报告目录 {reports} 是一个文件，不是文件夹：请用 --reports 指定一个文件夹")
     try:
-        with runstate.run_lock(data):
+        # the kernels' IPython folder is a temporary one, not ~/.ipython (kernels.private_ipython_dir)
+        with runstate.run_lock(data), kernels.private_ipython_dir():
             for line in runstate.recover(data, reports):
                 _say(progress, f"[准备] {line}")
             return _run_locked(quarter, as_of, data, reports, progress, warm, ahead, compiled, shared)
