@@ -11,7 +11,7 @@ import pytest
 from helpers import cli
 from helpers.contract.paths import PROJECT_ROOT
 from helpers.plan.planinit import check_plan, read_annex, read_deadline, read_task_text
-from helpers.plan.reference import load_plan
+from helpers.plan.reference import ReferenceDataError, load_plan
 
 SEED = PROJECT_ROOT / "data" / "reference"
 EXAMPLE = PROJECT_ROOT / "examples" / "桐川县" / "reference"
@@ -135,6 +135,7 @@ def test_check_explains_a_draft_in_chinese(annex, tmp_path, capsys):
     cli.main(["plan", "init", str(folder), "--from", str(annex)])
     problems = check_plan(folder)
     assert any("plan.yaml" in p and "name" in p for p in problems)  # the plan's facts are required
+    assert sum(p.startswith("plan.yaml：缺少必填项") for p in problems) == 7  # all seven in one run
     assert sum("待确认" in p and "indicators.csv 第" in p for p in problems) == 17
     assert cli.main(["plan", "check", str(folder)]) == 1
     assert "问题：" in capsys.readouterr().out
@@ -185,3 +186,68 @@ def test_reference_is_accepted_after_the_subcommand(capsys):
     after = capsys.readouterr().out
     assert cli.main(["--reference", str(EXAMPLE), "indicators"]) == 0
     assert capsys.readouterr().out == after and after.splitlines()[1].startswith("C01,")
+
+
+def _edit(path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path.name, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_check_reports_every_problem_of_every_file_at_once(ref_copy, capsys):
+    """A new plan's author fixes what one run lists, not one problem per run (docs/plans.md)."""
+    _edit(ref_copy / "units.csv", "芦岭镇,镇,101", "芦岭镇,县,101")  # row 3
+    _edit(ref_copy / "indicators.csv", "T03A,3,电商示范村,个,count,25,2019-12-31",
+          "T03A,3,电商示范村,个,count,25,2019/12/31")  # row 4
+    _edit(ref_copy / "indicators.csv", "T05,5,年网销额超1000万元农村电商经营主体,个,count,3,",
+          "T05,5,年网销额超1000万元农村电商经营主体,个,count,三个,")  # row 7
+    problems = check_plan(ref_copy)
+    assert problems == [
+        "units.csv 第3行：kind 列的单位类型“县”不在 镇/乡/街道/部门/其他 之中",
+        "indicators.csv 第4行：deadline 列的日期“2019/12/31”应写作 YYYY-MM-DD",
+        "indicators.csv 第7行：district_target 列的目标值“三个”应为数字、百分比或 done",
+    ]
+    # one set of rules: every command's load_plan raises the same list, all at once
+    with pytest.raises(ReferenceDataError) as exc:
+        load_plan(ref_copy)
+    assert exc.value.problems == problems and all(p in str(exc.value) for p in problems)
+    assert cli.main(["plan", "check", str(ref_copy)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out == [f"问题：{p}" for p in problems] + [f"方案目录 {ref_copy}：3 个问题"]
+
+
+def test_every_field_of_plan_yaml_and_every_row_of_a_file_is_checked(ref_copy):
+    text = (ref_copy / "plan.yaml").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if not line.startswith(("issuer:", "compiler:"))]
+    (ref_copy / "plan.yaml").write_text("\n".join(lines).replace("level: 区", "level: 镇") + "\n", encoding="utf-8")
+    with (ref_copy / "tasks.csv").open("a", encoding="utf-8") as fh:
+        fh.write("十八,新任务,火星局,,2020年底\n")  # three problems in one row
+    problems = check_plan(ref_copy)
+    assert [p.split("：")[0] for p in problems] == ["plan.yaml"] * 3 + ["tasks.csv 第19行"] * 3, problems
+    assert "缺少必填项 issuer" in problems[0] and "缺少必填项 compiler" in problems[1]
+    assert "level（行政区层级）“镇”应为 区/县/市/旗 之一" in problems[2]
+    assert "序号 列的“十八”不是整数" in problems[3]
+    assert "时限要求 列的日期“2020年底”应写作 YYYY-MM-DD" in problems[4]
+    assert "牵头责任单位 列的单位“火星局”未登记" in problems[5]
+
+
+def test_an_unreadable_file_is_one_problem_and_the_others_are_still_checked(ref_copy):
+    units = ref_copy / "units.csv"
+    units.write_bytes(units.read_text(encoding="utf-8").encode("gbk"))  # saved from Excel as "CSV" (GBK)
+    _edit(ref_copy / "indicators.csv", "T03A,3,电商示范村,个,count,25,2019-12-31",
+          "T03A,3,电商示范村,个,count,25,2019/12/31")
+    _edit(ref_copy / "tasks.csv", "时限要求", "时限")
+    problems = check_plan(ref_copy)
+    assert len(problems) == 3, problems  # no unit is "未登记" and no task "不存在" because of them
+    assert problems[0].startswith("units.csv：不是 UTF-8 编码") and "CSV UTF-8" in problems[0]
+    assert problems[1].startswith("tasks.csv：缺少列 时限要求（表头为 序号、工作任务、牵头责任单位、配合单位、时限）")
+    assert problems[2] == "indicators.csv 第4行：deadline 列的日期“2019/12/31”应写作 YYYY-MM-DD"
+
+
+def test_row_numbers_are_the_spreadsheets_even_after_a_blank_line(ref_copy):
+    path = ref_copy / "indicators.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(2, "")  # a blank row 3, as Excel and an editor both show it
+    lines[3] = lines[3].replace(",count,100,", ",count,-5,")  # T02, now on row 4
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert check_plan(ref_copy) == ["indicators.csv 第4行：district_target 列的目标值“-5”不能为负"]

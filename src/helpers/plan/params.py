@@ -312,7 +312,9 @@ def validate(raw: dict, where: str = "params.yaml", schema: tuple[Param, ...] = 
     problems: list[str] = []
     out = _check_table(schema, raw, prefix="", problems=problems)
     if problems:
-        raise ParamsError(f"{where} 有 {len(problems)} 处错误：\n" + "\n".join(f"  - {p}" for p in problems))
+        error = ParamsError(f"{where} 有 {len(problems)} 处错误：\n" + "\n".join(f"  - {p}" for p in problems))
+        error.problems = list(problems)  # one message each, for `plan check` (reference.load_params)
+        raise error
     return out
 
 

@@ -32,7 +32,15 @@ WORD_KEYS = ("whole", "level_adj", "bureaus", "direct")
 
 
 class PlanFileError(ValueError):
-    """plan.yaml is missing, unreadable or lacks a required field (message in Chinese)."""
+    """plan.yaml is missing, unreadable or lacks a required field (message in Chinese).
+
+    `problems`: every problem of the file, one message each; `partial`: the fields that were read
+    right (jurisdiction, level, strip_prefixes), so that the other files can still be checked."""
+
+    def __init__(self, message: str, problems: list[str] | tuple[str, ...] = (), partial: dict | None = None):
+        super().__init__(message)
+        self.problems = list(problems) or [message]
+        self.partial = partial or {}
 
 
 @dataclass(frozen=True)
@@ -97,7 +105,7 @@ def _codes(value, key: str, where: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [v for v in value.replace("，", ",").replace("、", ",").split(",") if v.strip()]
     if not isinstance(value, list):
-        raise PlanFileError(f"{where}：{key} 应为指标代码的列表，如 [X01, X02]")
+        raise PlanFileError(f"{where}：{key} 的值“{value}”应为指标代码的列表，如 [X01, X02]")
     return tuple(str(v).strip().upper() for v in value)
 
 
@@ -106,7 +114,9 @@ def level_words(level: str) -> dict[str, str]:
 
 
 def load_plan_info(folder: Path) -> PlanInfo:
-    """Read and check FOLDER/plan.yaml (codes are checked against the catalogue by reference.load_plan)."""
+    """Read and check FOLDER/plan.yaml (codes are checked against the catalogue by reference.load_plan).
+
+    Every field is checked: a PlanFileError lists all the file's problems, not only the first."""
     path = Path(folder) / "plan.yaml"
     where = "plan.yaml"
     if not path.exists():
@@ -115,23 +125,35 @@ def load_plan_info(folder: Path) -> PlanInfo:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise PlanFileError(f"{where} 无法解析：{exc}") from None
+    except UnicodeDecodeError:
+        raise PlanFileError(f"{where} 不是 UTF-8 编码的文本：请用记事本等另存为 UTF-8") from None
     if not isinstance(data, dict):
         raise PlanFileError(f"{where}：应为“字段: 值”的形式")
+    problems: list[str] = []
+
+    def attempt(fn, *args, default=None):
+        try:
+            return fn(*args)
+        except PlanFileError as exc:
+            problems.extend(exc.problems)
+            return default
+
     unknown = [k for k in data if k not in REQUIRED and k not in OPTIONAL]
     if unknown:
-        raise PlanFileError(f"{where}：无法识别的字段 {'、'.join(map(str, unknown))}（可用字段见 docs/plans.md）")
-    values = {key: _text(data, key, where) for key in REQUIRED}
-    issued = data["issued"]
+        problems.append(f"{where}：无法识别的字段 {'、'.join(map(str, unknown))}（可用字段见 docs/plans.md）")
+    values = {key: attempt(_text, data, key, where, default="") for key in REQUIRED}
+    issued = data.get("issued")
     if isinstance(issued, dt.datetime):
         issued = issued.date()
-    if not isinstance(issued, dt.date):
+    if values["issued"] and not isinstance(issued, dt.date):
         try:
             issued = dt.date.fromisoformat(str(issued).strip())
         except ValueError:
-            raise PlanFileError(f"{where}：issued（印发日期）“{issued}”应写作 YYYY-MM-DD") from None
+            problems.append(f"{where}：issued（印发日期）“{issued}”应写作 YYYY-MM-DD")
     level = values["level"]
-    if level not in LEVELS:
-        raise PlanFileError(f"{where}：level（行政区层级）“{level}”应为 {'/'.join(LEVELS)} 之一")
+    if level and level not in LEVELS:
+        problems.append(f"{where}：level（行政区层级）“{level}”应为 {'/'.join(LEVELS)} 之一")
+        level = ""
     jurisdiction = values["jurisdiction"]
     name = values["name"].strip("《》")
     subject = str(data.get("subject") or "").strip()
@@ -142,14 +164,23 @@ def load_plan_info(folder: Path) -> PlanInfo:
     words = level_words(level)
     extra = data.get("words") or {}
     if not isinstance(extra, dict) or any(k not in WORD_KEYS for k in extra):
-        raise PlanFileError(f"{where}：words 只能设定 {'、'.join(WORD_KEYS)}")
+        problems.append(f"{where}：words 只能设定 {'、'.join(WORD_KEYS)}")
+        extra = {}
     words.update({k: str(v) for k, v in extra.items()})
     prefixes = data.get("strip_prefixes") or []
     if isinstance(prefixes, str):
         prefixes = [p for p in prefixes.replace("，", ",").replace("、", ",").split(",") if p.strip()]
-    headline = _codes(data.get("headline"), "headline", where)
-    trend = _codes(data.get("trend"), "trend", where)
+    if not isinstance(prefixes, list):
+        problems.append(f"{where}：strip_prefixes 的值“{prefixes}”应为名称前缀的列表，如 [某省, 某市]")
+        prefixes = []
+    headline = attempt(_codes, data.get("headline"), "headline", where, default=())
+    trend = attempt(_codes, data.get("trend"), "trend", where, default=())
     lead = str(data.get("lead") or "").strip().upper()
+    if problems:
+        partial = {"jurisdiction": jurisdiction, "level": level or "区",
+                   "strip_prefixes": tuple(str(p).strip() for p in prefixes if str(p).strip())}
+        raise PlanFileError(problems[0] if len(problems) == 1 else f"{where} 有 {len(problems)} 处问题："
+                            + "".join(f"\n  - {p}" for p in problems), problems, partial)
     stem = f"{jurisdiction}{subject}"
     return PlanInfo(
         name=name, document=values["document"], issuer=values["issuer"], issued=issued,

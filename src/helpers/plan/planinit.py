@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
-from helpers.plan.reference import LIST_SEPARATORS, ReferenceDataError, load_plan, nfkc
+from helpers.plan.reference import LIST_SEPARATORS, ReferenceDataError, _read_csv, load_plan, nfkc
 
 HEADER = ["序号", "工作任务", "牵头责任单位", "配合单位", "时限要求"]
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -345,22 +345,26 @@ def init_plan(folder: str | Path, source: str | Path, force: bool = False) -> li
 
 
 def check_plan(folder: str | Path) -> list[str]:
-    """Every problem of a plan folder, in Chinese; [] when it loads and nothing awaits confirmation."""
+    """Every problem of a plan folder, in Chinese; [] when it loads and nothing awaits confirmation.
+
+    The folder is loaded as every command loads it (`load_plan`), whose checks go on past the first
+    problem: every file, every row; the list is theirs, then the rows still marked 待确认."""
     folder = Path(folder)
     if not folder.is_dir():
         return [f"找不到方案目录 {folder}"]
     problems = []
-    path = folder / "indicators.csv"
-    if path.exists():
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            for line, row in enumerate(csv.DictReader(fh), start=2):
-                if CONFIRM in (row.get("confirm") or "") or CONFIRM in (row.get("numerator") or ""):
-                    problems.append(f"indicators.csv 第{line}行：指标 {row.get('code', '')} 标为“{CONFIRM}”，"
-                                    "核对类型、计量单位、目标、时限（比率指标的分子、分母）后删去 confirm 一栏的“待确认”")
+    try:
+        rows = _read_csv(folder / "indicators.csv", [])
+    except ReferenceDataError:
+        rows = []  # missing or unreadable: load_plan says so
+    for line, row in rows:
+        if CONFIRM in (row.get("confirm") or "") or CONFIRM in (row.get("numerator") or ""):
+            problems.append(f"indicators.csv 第{line}行：指标 {row.get('code', '')} 标为“{CONFIRM}”，"
+                            "核对类型、计量单位、目标、时限（比率指标的分子、分母）后删去 confirm 一栏的“待确认”")
     try:
         plan = load_plan(folder)
     except ReferenceDataError as exc:
-        return [str(exc), *problems]
+        return [*exc.problems, *problems]
     for name, members in plan.registry.groups.items():
         if not members:
             problems.append(f"groups.csv：分组“{name}”没有成员（members 写单位名称或 kind:镇 等）")

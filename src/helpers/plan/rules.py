@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from helpers.plan.reference import ReferenceDataError, _expand, _read_csv, nfkc, nonnegative_number
+from helpers.plan.reference import Problems, _expand, _read_csv, nfkc, nonnegative_number
 
 if TYPE_CHECKING:
     from helpers.plan.reference import Plan
@@ -64,48 +64,61 @@ def _number(text: str, where: str, what: str) -> float | None:
     return nonnegative_number(text, where, what)
 
 
-def load_rules(ref: Path, plan: Plan) -> list[Rule]:
-    """The rules of incentives.csv checked against the plan; [] when the plan has no such file."""
+def load_rules(ref: Path, plan: Plan, problems: list[str] | None = None, catalogue_unread: bool = False) -> list[Rule]:
+    """The rules of incentives.csv checked against the plan; [] when the plan has no such file.
+
+    Every row and field is checked; what is wrong is added to PROBLEMS (reference.Problems), or, without
+    it, raised all at once. catalogue_unread: indicators.csv could not be read, so codes are not looked up."""
+    found = Problems() if problems is None else problems
     path = Path(ref) / RULES_FILE
     if not path.exists():
         return []
     rules: list[Rule] = []
     seen: set[str] = set()
-    for line, row in _read_csv(path, RULE_COLUMNS):
+    for line, row in found.attempt(_read_csv, path, RULE_COLUMNS) or []:
         where = f"{RULES_FILE} 第{line}行"
+        before = len(found)
         rule = nfkc(row["rule"])
         if not rule or rule in seen:
-            raise ReferenceDataError(f"{where}：条款编号“{row['rule']}”为空或重复")
+            found.append(f"{where}：rule 列的条款编号“{row['rule']}”为空或重复")
         seen.add(rule)
         basis = nfkc(row["basis"]).upper()
         terms = tuple((-1 if sign in "-−－" and sign else 1, code) for sign, code in _TERM.findall(basis))
         if not terms or "".join(f"{'-' if s < 0 else '+'}{c}" for s, c in terms).lstrip("+") != basis.lstrip("+"):
-            raise ReferenceDataError(f"{where}：测算依据“{row['basis']}”应为指标代码，或如 A-B 的指标代码之差")
-        if terms[0][0] < 0:
-            raise ReferenceDataError(f"{where}：测算依据“{row['basis']}”应以被减的指标开头")
+            found.append(f"{where}：basis 列的测算依据“{row['basis']}”应为指标代码，或如 A-B 的指标代码之差")
+            terms = ()
+        elif terms[0][0] < 0:
+            found.append(f"{where}：basis 列的测算依据“{row['basis']}”应以被减的指标开头")
         for _, code in terms:
             ind = plan.catalogue.get(code)
             if ind is None:
-                raise ReferenceDataError(f"{where}：测算依据中的指标“{code}”不在指标目录中")
-            if ind.kind not in ("count", "amount", "info"):
-                raise ReferenceDataError(f"{where}：测算依据 {code} 是{ind.kind}指标，应为数量或金额")
-        amount = _number(row["amount"], where, "每项金额")
-        rate = _number(row["rate"], where, "比例")
-        if (amount is None) == (rate is None):
-            raise ReferenceDataError(f"{where}：每项金额（amount）和比例（rate）须填写且只填写一个")
+                if not catalogue_unread:
+                    found.append(f"{where}：basis 列：测算依据中的指标“{code}”不在指标目录中（indicators.csv 的 code）")
+            elif ind.kind not in ("count", "amount", "info"):
+                found.append(f"{where}：basis 列：测算依据 {code} 是{ind.kind}指标，应为数量或金额")
+        numbers = len(found)
+        amount = found.attempt(_number, row["amount"], where, "amount 列的每项金额")
+        rate = found.attempt(_number, row["rate"], where, "rate 列的比例")
+        if (amount is None) == (rate is None) and len(found) == numbers:
+            found.append(f"{where}：每项金额（amount）和比例（rate）须填写且只填写一个")
         if row["limit"] not in LIMITS:
-            raise ReferenceDataError(f"{where}：标准性质“{row['limit']}”应为 {'/'.join(LIMITS)}")
+            found.append(f"{where}：limit 列的标准性质“{row['limit']}”应为 {'/'.join(LIMITS)}")
         if row["currency"] not in CURRENCIES:
-            raise ReferenceDataError(f"{where}：货币单位“{row['currency']}”应为 {'/'.join(CURRENCIES)}")
-        if rate is not None:
+            found.append(f"{where}：currency 列的货币单位“{row['currency']}”应为 {'/'.join(CURRENCIES)}")
+        elif rate is not None:
             for _, code in terms:
-                if plan.catalogue[code].unit != row["currency"]:
-                    raise ReferenceDataError(f"{where}：按比例测算的依据 {code} 的计量单位"
-                                             f"“{plan.catalogue[code].unit}”应为货币单位“{row['currency']}”")
+                ind = plan.catalogue.get(code)
+                if ind is not None and ind.unit != row["currency"]:
+                    found.append(f"{where}：按比例测算的依据 {code} 的计量单位“{ind.unit}”应为货币单位"
+                                 f"“{row['currency']}”（currency 列）")
         funds = nfkc(row["funds"]).upper()
-        if funds and funds not in plan.catalogue:
-            raise ReferenceDataError(f"{where}：资金使用指标“{row['funds']}”不在指标目录中")
+        if funds and funds not in plan.catalogue and not catalogue_unread:
+            found.append(f"{where}：funds 列的资金使用指标“{row['funds']}”不在指标目录中")
+        responsible = _expand(plan.registry, row["responsible"], where, "responsible", found)
+        if len(found) > before:
+            continue
         rules.append(Rule(rule, row["name"], row["words"], basis, terms, amount, rate, row["limit"],
-                          row["currency"], row["responsible"], _expand(plan.registry, row["responsible"], where),
-                          funds))
+                          row["currency"], row["responsible"], responsible, funds))
+    if problems is None:
+        found.raise_all()
     return rules
