@@ -276,7 +276,8 @@ def test_ctrl_c_ends_a_run_within_seconds_with_one_line_and_no_kernel(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(PROJECT_ROOT / "data" / "raw", data / "raw")
     mark = uuid.uuid4().hex
-    env = dict(os.environ, YQEVAL_TEST_MARK=mark)
+    (tmp_path / "tmp").mkdir()  # the run's temporary folders (docs/audit.md) are looked for here afterwards
+    env = dict(os.environ, YQEVAL_TEST_MARK=mark, TMPDIR=str(tmp_path / "tmp"))
     for delay in (1.0, 8.0):  # during start-up (imports, kernels starting), and while a notebook runs
         proc = subprocess.Popen([sys.executable, "-m", "helpers.cli", "run", "2019Q4", "--data", str(data),
                                  "--reports", str(tmp_path / "reports")], stdout=subprocess.PIPE,
@@ -289,6 +290,7 @@ def test_ctrl_c_ends_a_run_within_seconds_with_one_line_and_no_kernel(tmp_path):
         assert proc.returncode == 130 and err.decode().strip() == cli.INTERRUPTED, err.decode()[-2000:]
         time.sleep(0.5)
         assert _marked(mark) == [], "a kernel or worker was left running"
+        assert not list((tmp_path / "tmp").glob("yqeval-ipython-*")), "the kernels' IPython folder was left"
     assert not (tmp_path / "reports" / "2019Q4").exists()  # nothing that looks finished
     assert not list((data / "processed").glob("2019Q4/*"))
 

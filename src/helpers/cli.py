@@ -308,6 +308,9 @@ def _kill_children() -> None:
             os.kill(pid, signal.SIGKILL)
         except OSError:
             pass
+    kernels = sys.modules.get("helpers.run.kernels")  # not imported here: an interrupted import may hold its lock
+    if kernels is not None:
+        kernels.remove_private_dirs()  # the kernels' temporary IPython folder, which they may have written into
 
 
 def _on_sigint(signum, frame) -> None:

@@ -91,6 +91,7 @@ def private_ipython_dir() -> Iterator[Path]:
     history is in memory (`--HistoryManager.hist_file=:memory:`, as nbclient does), never a file.
     """
     folder = tempfile.mkdtemp(prefix="yqeval-ipython-")
+    _MADE_DIRS.append(folder)
     before = os.environ.get("IPYTHONDIR")
     os.environ["IPYTHONDIR"] = folder
     try:
@@ -100,6 +101,17 @@ def private_ipython_dir() -> Iterator[Path]:
             os.environ.pop("IPYTHONDIR", None)
         else:
             os.environ["IPYTHONDIR"] = before
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+_MADE_DIRS: list[str] = []  # every private_ipython_dir folder this process made
+
+
+def remove_private_dirs() -> None:
+    """Remove every folder private_ipython_dir made, again, once the kernels are killed (cli._kill_children
+    after a Ctrl-C): a kernel interrupted while it started may write its profile after the block's own
+    clean-up, and a Ctrl-C that ends the process at once skips that clean-up."""
+    for folder in list(_MADE_DIRS):
         shutil.rmtree(folder, ignore_errors=True)
 
 
