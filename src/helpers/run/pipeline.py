@@ -318,7 +318,7 @@ def _unfinish(staging: Path) -> None:
 
 
 def _pdf_worker():
-    """A `pdfjob.PdfWorker`, started now so that it loads WeasyPrint while the notebooks run."""
+    """A `pdfjob.PdfWorker`, started now so that it loads Typst and the fonts while the notebooks run."""
     from helpers.report.pdfjob import PdfWorker
 
     return PdfWorker()
