@@ -244,6 +244,30 @@ def _postscript_match(face: str) -> tuple[str, str, Path] | None:
     return parts[0], parts[1], Path(parts[3])
 
 
+@functools.lru_cache(maxsize=1)
+def _font_families() -> frozenset[str]:
+    exe = shutil.which("fc-list")
+    if exe is None:
+        return frozenset()
+    try:
+        done = subprocess.run([exe, ":", "family"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return frozenset()
+    return frozenset(f.strip() for line in done.stdout.splitlines() for f in line.split(",") if f.strip())
+
+
+def split_face(face: str) -> tuple[str, str]:
+    """'Noto-Sans-CJK-SC-Bold' → ('Noto Sans CJK SC', 'Bold'): the longest installed family the name
+    starts with, the rest its style ('Regular' when nothing is left). Unknown: the whole name, ''."""
+    tokens = face.split("-")
+    families = _font_families()
+    for k in range(len(tokens), 0, -1):
+        family = " ".join(tokens[:k])
+        if family in families:
+            return family, " ".join(tokens[k:]) or "Regular"
+    return face, ""
+
+
 def face_records(faces: Iterable[str]) -> list[dict]:
     """For each embedded face: its family and style, and the font file fontconfig gives for it now. A face
     is found by its PostScript name (Typst's PDFs), else read as family words and style ('Noto-Sans-CJK-SC-Bold')."""
