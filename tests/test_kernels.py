@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 
 import nbformat
 import pytest
@@ -95,6 +96,10 @@ def test_a_warm_kernel_runs_the_notebook_as_a_cold_one_would(tmp_path):
     assert [nb.cells[1].outputs[0]["text"].replace("True", "False") for nb in warm] == [cold.cells[1].outputs[0]["text"]] * 2
     # the engine shut each kernel down after its notebook, as papermill does with its own kernels
     assert all(not km.has_kernel for km in kms)
+    # and stopped the clients papermill made of them: no heartbeat thread is left to hold the process at exit
+    from jupyter_client.channels import HBChannel
+
+    assert not [t for t in threading.enumerate() if isinstance(t, HBChannel) and t.is_alive()]
 
 
 @pytest.mark.slow
