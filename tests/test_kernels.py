@@ -53,11 +53,14 @@ def test_imported_modules_of_the_report_notebook_include_its_chart_module():
 
 def test_warm_code_imports_and_binds_no_name(tmp_path):
     """Run the warm-up statement in a fresh interpreter: modules loaded, namespace untouched, failures quiet."""
-    code = kernels.warm_code(["json", "no_such_module_yqeval", "helpers.plan.quarters"])
-    script = (f"before = set(globals())\n{code}\n"
-              "print(sorted(set(globals()) - before - {'before'}), 'helpers.plan.quarters' in __import__('sys').modules)")
+    # a name a package imports on first use (helpers.ingest.ingest_quarter) loads its module too
+    code = kernels.warm_code(["json", "no_such_module_yqeval", "helpers.plan.quarters", "helpers.ingest.ingest_quarter",
+                              "helpers.ingest.no_such_name"])
+    script = (f"before = set(globals())\n{code}\nimport sys as _s\n"
+              "print(sorted(set(globals()) - before - {'before', '_s'}), 'helpers.plan.quarters' in _s.modules, "
+              "'helpers.ingest.quarter' in _s.modules)")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[] True"
+    assert out.strip() == "[] True True"
 
 
 @pytest.mark.slow

@@ -108,8 +108,13 @@ def imported_modules(nb: dict | str | Path) -> list[str]:
 
 def warm_code(modules: list[str], snapshot: bool = False) -> str:
     """One statement that imports the modules and leaves no name behind in the user namespace;
-    snapshot: then records the kernel's fresh state (`freshkernel.snapshot`), for a shared kernel."""
-    body = "import importlib\nfor m in MODULES:\n    try:\n        importlib.import_module(m)\n    except Exception:\n        pass\n"
+    snapshot: then records the kernel's fresh state (`freshkernel.snapshot`), for a shared kernel.
+
+    "package.name" that is no module (`from helpers.ingest import ingest_quarter`) is looked up on the
+    package, so a package that imports its modules on first use (helpers.public_names) loads that one."""
+    body = ("import importlib\nfor m in MODULES:\n    try:\n        importlib.import_module(m)\n    except Exception:\n"
+            "        try:\n            p, _, n = m.rpartition('.')\n            getattr(importlib.import_module(p), n)\n"
+            "        except Exception:\n            pass\n")
     if snapshot:
         body += "from helpers.run import freshkernel\nfreshkernel.snapshot()\n"
     return f"exec({body!r}, {{'MODULES': {list(modules)!r}}})"
