@@ -167,7 +167,8 @@ def pdf_bytes(html_text: str, when: dt.date | None = None) -> bytes:
     day = when or dt.date(2000, 1, 1)
     stamp = int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
     src = typst_source(html_text).encode("utf-8")
-    return typst.compile(src, font_paths=list(font_paths()), ignore_system_fonts=True, timestamp=stamp)
+    paths = list(font_paths())
+    return typst.compile(src, font_paths=paths, ignore_system_fonts=bool(paths), timestamp=stamp)
 
 
 def render_chunk(docs: list[str], when: dt.date | None = None) -> list[bytes]:

@@ -531,10 +531,13 @@ _COMPILER_LOCK = threading.Lock()
 
 @lru_cache(maxsize=1)
 def _compiler():
-    """One Typst compiler per process: it reads the fonts' tables once (≈0.1 s) and keeps them."""
+    """One Typst compiler per process: it reads the fonts' tables once (≈0.1 s) and keeps them. Where the Noto CJK
+    folders are known (fontconfig, Debian's places) only they are read, so no other face is ever picked; where
+    they are not (Windows without fontconfig), Typst looks for the system's fonts itself."""
     import typst
 
-    return typst.Compiler(font_paths=list(font_paths()), ignore_system_fonts=True)
+    paths = list(font_paths())
+    return typst.Compiler(font_paths=paths, ignore_system_fonts=bool(paths))
 
 
 def compile_pdf(source: str, root: Path | None = None) -> bytes:
