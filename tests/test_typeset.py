@@ -134,3 +134,34 @@ def test_the_same_html_gives_the_same_bytes_and_no_date():
     a, b = typeset.pdf_bytes(page), typeset.pdf_bytes(page)
     assert a == b and b"/CreationDate" not in a and b"/ModDate" not in a
     assert PdfReader(io.BytesIO(a)).metadata.title == "测试报告"
+
+
+# ---------------------------------------------------------------- any HTML sets (hypothesis)
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_WORDS = st.text(alphabet=st.sampled_from(list('#$*_[]{}()<>@\\"\'`~=+-/%&;:.,!?| \n\t元万亿单位完成率①Ａ\u3000\u200b\ufeff')),
+                 max_size=12)
+_TAGS = ["p", "div", "span", "strong", "em", "code", "a", "ul", "ol", "li", "table", "tr", "td", "th", "thead", "tbody",
+         "caption", "h2", "h3", "h4", "h1", "pre", "blockquote", "br", "img", "dl", "dt", "dd", "section", "nav",
+         "sup", "sub", "font", "x-unknown", "col", "colgroup", "hr", "figure", "figcaption", "details", "summary"]
+_ATTRS = st.sampled_from(["", ' class="num"', ' class="na"', ' class="short"', ' class="cover"', ' class="toc"',
+                          ' class="light light-red" style="color:#a50f15"', ' colspan="3"', ' rowspan="2"',
+                          ' colspan="x"', ' start="7"', ' style="width:33%"', ' style="width:9999px"',
+                          ' src="/etc/passwd"', ' src="data:image/png;base64,AAAA"', ' href="javascript:x"'])
+
+
+def _html(depth: int):
+    leaf = _WORDS.map(lambda t: t.replace("&", "&amp;").replace("<", "&lt;"))
+    if depth == 0:
+        return leaf
+    child = st.lists(st.one_of(leaf, st.deferred(lambda: _html(depth - 1))), max_size=4).map("".join)
+    return st.tuples(st.sampled_from(_TAGS), _ATTRS, child).map(lambda t: f"<{t[0]}{t[1]}>{t[2]}</{t[0]}>")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_html(3), min_size=1, max_size=4).map("".join))
+def test_any_html_is_set_without_an_error(body):
+    pdf = typeset.pdf_bytes(_page(body))
+    assert pdf.startswith(b"%PDF") and len(PdfReader(io.BytesIO(pdf)).pages) >= 1
