@@ -19,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-DEBS=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils python3-venv make)
+DEBS=(fonts-noto-cjk fontconfig poppler-utils python3-venv make)
 OUT=""
 PY=""
 WITH_DEBS=1

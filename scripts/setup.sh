@@ -2,8 +2,9 @@
 # Set up everything the workbook needs, once:
 #   0. check what the set-up itself needs (Python >= 3.11 with venv, make) and say in Chinese what
 #      is missing and how to get it;
-#   1. Debian packages for the reports (CJK fonts, HarfBuzz subsetting, Pango for WeasyPrint,
-#      poppler-utils for checking PDFs) — installed when root, otherwise the exact command is printed;
+#   1. Debian packages for the reports (CJK fonts, fontconfig to find them, poppler-utils for checking
+#      PDFs; the PDFs are set by Typst, which is in its wheel) — installed when root, otherwise the exact
+#      command is printed;
 #   2. a local .venv with the packages of requirements.lock (pinned, hash-checked) and this project;
 #   3. the project's Jupyter kernel "yqeval" in that .venv (the notebooks name it).
 # Offline: YQEVAL_WHEELS=<folder of wheels> installs from that folder only (the offline bundle's
@@ -12,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBS=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils)
+DEBS=(fonts-noto-cjk fontconfig poppler-utils)
 KERNEL=yqeval
 PYTHON=${PYTHON:-python3}
 WHEELS=${YQEVAL_WHEELS:-}
@@ -64,7 +65,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
 elif ! command -v dpkg-query >/dev/null 2>&1; then
-  echo "提示：这不是 Debian 系系统，请自行安装 Pango、HarfBuzz 和思源（Noto CJK）字体（见 README“其他系统”，未经测试）" >&2
+  echo "提示：这不是 Debian 系系统，请自行安装 fontconfig 和思源（Noto CJK）字体（见 README“其他系统”，未经测试）" >&2
 fi
 
 # ---------------------------------------------------------------- 2. .venv and packages

@@ -64,8 +64,9 @@ def test_pyproject_declares_ranges_and_the_extras():
     assert set(project["optional-dependencies"]) >= {"lab", "test", "dev"}
     names = {canonicalize_name(Requirement(r).name) for r in project["dependencies"]}
     # imported directly by src/ (the issue found these only in a pip freeze)
-    assert names >= {"pandas", "beautifulsoup4", "fonttools", "pillow", "jupyter-client", "weasyprint",
+    assert names >= {"pandas", "beautifulsoup4", "fonttools", "pillow", "jupyter-client", "typst",
                      "papermill", "pypdf", "python-docx"}
+    assert "weasyprint" not in names  # the PDFs are Typst's: no Pango to install (docs/outputs.md)
     assert "jupyterlab" not in names and "pytest" not in names and "ruff" not in names  # not runtime
     for r in project["dependencies"]:
         req = Requirement(r)
@@ -245,7 +246,7 @@ def test_every_installed_distribution_is_recorded():
     assert list(packages) == sorted(packages)
     installed = {canonicalize_name(d.metadata["Name"]) for d in importlib.metadata.distributions()}
     assert installed <= set(packages)
-    assert packages["beautifulsoup4"] and packages["tinyhtml5"]  # both change output bytes
+    assert packages["beautifulsoup4"] and packages["soupsieve"]  # the HTML clean-up and its selector library
     assert packages["pandas"] == importlib.metadata.version("pandas")
     assert "xlrd" in packages  # watched, recorded even when absent
 
@@ -260,18 +261,19 @@ def test_old_manifests_package_names_still_compare():
 
 @pytest.mark.skipif(shutil.which("fc-match") is None, reason="fontconfig")
 def test_every_embedded_font_face_is_recorded(tmp_path):
-    from weasyprint import HTML
+    from helpers.report import render
 
-    pdf = tmp_path / "x.pdf"
-    HTML(string='<p style="font-family: \'Noto Sans CJK SC\'">评估<b>报告</b></p>'
-                '<p style="font-family: \'Noto Serif CJK SC\'">附录</p>').write_pdf(pdf)
+    pdf = tmp_path / "x.pdf"  # a heading (sans, bold), a table cell (sans) and body text (serif)
+    render.html_to_pdf('<main><h2>评估报告</h2><p>附录</p><table><tr><td>单位</td></tr></table></main>', pdf)
     faces = mf.pdf_font_faces([pdf])
-    assert faces == ["Noto-Sans-CJK-SC", "Noto-Sans-CJK-SC-Bold", "Noto-Serif-CJK-SC"]
+    assert faces == ["NotoSansCJKsc-Bold", "NotoSansCJKsc-Regular", "NotoSerifCJKsc-Regular"]
     records = mf.face_records(faces)
     assert [(r["family"], r["style"]) for r in records] == [
-        ("Noto Sans CJK SC", "Regular"), ("Noto Sans CJK SC", "Bold"), ("Noto Serif CJK SC", "Regular")]
+        ("Noto Sans CJK SC", "Bold"), ("Noto Sans CJK SC", "Regular"), ("Noto Serif CJK SC", "Regular")]
     assert all(r["path"] and len(r["sha256"]) == 64 for r in records)
     assert records[0]["path"] != records[1]["path"]  # Bold is its own file
+    # a name as WeasyPrint wrote it (manifests made before the PDFs were Typst's) is still found
+    assert [(r["family"], r["style"]) for r in mf.face_records(["Noto-Sans-CJK-SC-Bold"])] == [("Noto Sans CJK SC", "Bold")]
     # the manifest takes them from its PDF outputs; verify checks each face it recorded
     (tmp_path / "data" / "raw" / "2019Q4").mkdir(parents=True)
     m = mf.build_manifest(quarter="2019Q4", data_dir=tmp_path / "data", reports_dir=tmp_path / "reports",
@@ -281,7 +283,7 @@ def test_every_embedded_font_face_is_recorded(tmp_path):
     changed = json.loads(json.dumps(m["environment"]))
     changed["fonts"][1]["sha256"] = "0" * 64
     assert vf.environment_differences(changed, mf.environment(faces)) == [
-        f"字体 Noto-Sans-CJK-SC-Bold 不同：记录 {records[1]['path']}，当前 {records[1]['path']}"]
+        f"字体 NotoSansCJKsc-Regular 不同：记录 {records[1]['path']}，当前 {records[1]['path']}"]
 
 
 # ---------------------------------------------------------------- portable process pool
@@ -366,7 +368,8 @@ def test_the_bundle_installs_and_runs_the_sample_quarter_with_no_network(bundle,
     assert f"Debian 软件包（debs/，{len(debs)} 个）" in contents and all(d in contents for d in debs)
     if BUNDLE_TEST == "full":
         assert any(d.startswith("fonts-noto-cjk_") for d in debs)
-        assert any(d.startswith("libharfbuzz-subset0_") for d in debs)
+        assert any(d.startswith("fontconfig_") for d in debs)
+        assert not any(d.startswith("libpango") for d in debs)
     assert (out / "yqeval" / "notebooks" / "03_report.ipynb").exists()
 
     links = _offline("ip -o link show").stdout
@@ -385,7 +388,7 @@ def test_the_bundle_installs_and_runs_the_sample_quarter_with_no_network(bundle,
     assert pdf.read_bytes().startswith(b"%PDF")
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     locked = {e["name"]: e["version"] for e in lock_entries(LOCK.read_text(encoding="utf-8"))
-              if e["name"] in ("pandas", "weasyprint", "beautifulsoup4")}
+              if e["name"] in ("pandas", "typst", "beautifulsoup4")}
     for name, version in locked.items():
         assert manifest["environment"]["packages"][name] == version
     assert len(manifest["environment"]["fonts"]) >= 2

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 
 import nbformat
 import pytest
@@ -53,11 +54,14 @@ def test_imported_modules_of_the_report_notebook_include_its_chart_module():
 
 def test_warm_code_imports_and_binds_no_name(tmp_path):
     """Run the warm-up statement in a fresh interpreter: modules loaded, namespace untouched, failures quiet."""
-    code = kernels.warm_code(["json", "no_such_module_yqeval", "helpers.plan.quarters"])
-    script = (f"before = set(globals())\n{code}\n"
-              "print(sorted(set(globals()) - before - {'before'}), 'helpers.plan.quarters' in __import__('sys').modules)")
+    # a name a package imports on first use (helpers.ingest.ingest_quarter) loads its module too
+    code = kernels.warm_code(["json", "no_such_module_yqeval", "helpers.plan.quarters", "helpers.ingest.ingest_quarter",
+                              "helpers.ingest.no_such_name"])
+    script = (f"before = set(globals())\n{code}\nimport sys as _s\n"
+              "print(sorted(set(globals()) - before - {'before', '_s'}), 'helpers.plan.quarters' in _s.modules, "
+              "'helpers.ingest.quarter' in _s.modules)")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[] True"
+    assert out.strip() == "[] True True"
 
 
 @pytest.mark.slow
@@ -96,6 +100,10 @@ def test_a_warm_kernel_runs_the_notebook_as_a_cold_one_would(tmp_path):
     assert [nb.cells[1].outputs[0]["text"].replace("True", "False") for nb in warm] == [cold.cells[1].outputs[0]["text"]] * 2
     # the engine shut each kernel down after its notebook, as papermill does with its own kernels
     assert all(not km.has_kernel for km in kms)
+    # and stopped the clients papermill made of them: no heartbeat thread is left to hold the process at exit
+    from jupyter_client.channels import HBChannel
+
+    assert not [t for t in threading.enumerate() if isinstance(t, HBChannel) and t.is_alive()]
 
 
 @pytest.mark.slow

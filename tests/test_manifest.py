@@ -130,7 +130,7 @@ def test_reference_files_and_environment_are_recorded(project):
     names = [r["name"] for r in m["reference"]]
     assert "params.yaml" in names and "units.csv" in names
     packages = m["environment"]["packages"]
-    assert packages["pandas"] and packages["weasyprint"] and "xlrd" in packages
+    assert packages["pandas"] and packages["typst"] and "xlrd" in packages
     assert m["environment"]["python"].count(".") == 2
 
 

@@ -439,3 +439,23 @@ def test_a_unit_whose_misnamed_file_was_returned_gets_a_notice():
     assert list(listed["文件"]) == ["曹村乡_2020Q3.xlsx"] and list(listed["行"]) == ["整个文件"]
     assert "登记名称" in listed["更正方法"].iloc[0]  # not the 计量单位 hint that "单位" alone would pick
     assert notices.items(rd, "顺河镇").empty
+
+
+def test_a_numbered_list_goes_on_from_the_number_the_office_wrote():
+    text = "## 下一步工作建议\n\n1. 督办滞后任务\n- 子项一\n- 子项二\n2. 加强数据报送\n3. 开展专项督查\n"
+    blocks = commentary.parse(text).sections["下一步工作建议"]
+    assert [(b.kind, b.start, b.items) for b in blocks] == [
+        ("ol", 1, ["督办滞后任务"]), ("ul", 1, ["子项一", "子项二"]), ("ol", 2, ["加强数据报送", "开展专项督查"])]
+    out = commentary.section_html(commentary.parse(text), "办公室")
+    assert "<ol><li>督办滞后任务</li></ol>" in out and '<ol start="2"><li>加强数据报送</li>' in out
+    import datetime as dt
+    import io
+
+    from docx import Document
+
+    from helpers.report import docx_report
+
+    doc = Document(io.BytesIO(docx_report.html_to_docx(f"<html><body><main>{out}</main></body></html>", title="t",
+                                                       author="a", when=dt.date(2020, 1, 1))))
+    lines = [p.text for p in doc.paragraphs]
+    assert "1. 督办滞后任务" in lines and "2. 加强数据报送" in lines and "3. 开展专项督查" in lines

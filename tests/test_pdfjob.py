@@ -32,7 +32,7 @@ def test_the_worker_makes_the_same_pdf_as_this_process(tmp_path):
 
 def test_an_error_in_the_worker_is_one_chinese_line_naming_the_pdf(tmp_path):
     path = _job_module(tmp_path, """
-        def boom(html_text, pdf_path, base_url):
+        def boom(html_text, pdf_path):
             raise ValueError("layout failed")
         """)
     worker = pdfjob.PdfWorker(job="pdfjob_stand_in:boom", extra_path=(path,))
@@ -48,7 +48,7 @@ def test_a_worker_that_dies_is_reported_and_a_closed_worker_leaves_no_process(tm
     path = _job_module(tmp_path, """
         import os
 
-        def die(html_text, pdf_path, base_url):
+        def die(html_text, pdf_path):
             os._exit(3)
         """)
     worker = pdfjob.PdfWorker(job="pdfjob_stand_in:die", extra_path=(path,))
@@ -66,7 +66,7 @@ def test_a_run_whose_pdf_fails_fails_cleanly_in_chinese(tmp_path, monkeypatch):
     """The other outputs were written meanwhile; the run still fails as a whole: no report folder, the
     staging folder kept as .2019Q4.failed without a PDF, HTML, .docx or manifest that could pass for a report."""
     path = _job_module(tmp_path, """
-        def boom(html_text, pdf_path, base_url):
+        def boom(html_text, pdf_path):
             raise RuntimeError("排版失败")
         """)
     monkeypatch.setattr(pipeline, "_pdf_worker",

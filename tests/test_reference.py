@@ -194,3 +194,22 @@ def test_one_unit_s_qualitative_task_without_a_target_is_to_be_done(ref_copy):
         w.writeheader()
         w.writerows(rows)
     assert load_plan(ref_copy).indicators[single["code"].upper()].district_target == 1.0
+
+
+def test_the_command_ends_at_once_with_its_output_and_exit_code_whole():
+    """As a command, yqeval ends the process without the interpreter's teardown (helpers.cli.main): what it
+    printed is all there, through a pipe, and the exit code is the command's."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    yqeval = str(Path(sys.executable).with_name("yqeval"))
+    done = subprocess.run([yqeval, "indicators"], capture_output=True, text=True, timeout=60)
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert done.returncode == 0 and len(rows) == 22 and done.stdout.endswith("\n")
+    bad = subprocess.run([yqeval, "run", "1999Q9"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "1999Q9" in bad.stderr
+    # called from Python, main() returns (the caller's interpreter goes on)
+    from helpers import cli
+
+    assert cli.main(["indicators"]) == 0

@@ -91,7 +91,7 @@ def test_manifest_records_every_font_face_the_pdf_embeds(run):
     fonts = manifest["environment"]["fonts"]
     assert len(embedded) >= 3 and [f["face"] for f in fonts] == embedded, (out, fonts)
     assert all(f["path"] and f["sha256"] for f in fonts)
-    assert manifest["environment"]["packages"]["beautifulsoup4"] and manifest["environment"]["packages"]["tinyhtml5"]
+    assert manifest["environment"]["packages"]["beautifulsoup4"] and manifest["environment"]["packages"]["soupsieve"]
 
 
 def test_html_is_self_contained_and_escapes_narratives(html_text):

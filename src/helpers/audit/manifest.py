@@ -46,8 +46,8 @@ SCHEMA_VERSION = 1
 PACKAGES = (
     "pandas", "numpy", "python-calamine", "openpyxl", "xlrd", "odfpy", "pyyaml",
     "matplotlib", "seaborn", "papermill", "nbconvert", "nbformat", "nbclient", "ipykernel",
-    "jupyter_client", "jinja2", "mistune", "weasyprint", "pydyf", "fonttools", "tinycss2",
-    "cssselect2", "pillow", "pyphen", "python-docx", "lxml", "xlsxwriter",
+    "jupyter_client", "jinja2", "mistune", "typst", "fonttools", "beautifulsoup4",
+    "pillow", "python-docx", "lxml", "xlsxwriter",
 )
 FONT_FAMILIES = ("Noto Sans CJK SC",)
 # Not code: data the run reads (hashed as inputs) or writes.
@@ -179,17 +179,6 @@ def package_versions(names: Iterable[str] = PACKAGES) -> dict[str, str | None]:
     return dict(sorted(out.items()))
 
 
-def _weasyprint_libraries() -> dict:
-    """Pango's version and whether HarfBuzz subsetting is available (it changes the PDF bytes)."""
-    try:
-        from weasyprint.text import ffi
-    except Exception:  # noqa: BLE001 - any failure to load native libraries means "unknown"
-        return {"pango": None, "harfbuzz_subset": None}
-    v = ffi.pango.pango_version()
-    return {"pango": f"{v // 10000}.{v // 100 % 100}.{v % 100}",
-            "harfbuzz_subset": ffi.harfbuzz_subset is not None}
-
-
 def _fc_match(family: str) -> Path | None:
     exe = shutil.which("fc-match")
     if exe is None:
@@ -220,8 +209,9 @@ def font_records(families: Iterable[str] = FONT_FAMILIES) -> list[dict]:
 
 
 def pdf_font_faces(pdfs: Iterable[Path]) -> list[str]:
-    """Every font face the PDFs embed, as WeasyPrint names them ('Noto-Sans-CJK-SC-Bold'), subset tag
-    ('DFCEGX+') dropped, sorted. Read from each page's font resources with pypdf."""
+    """Every font face the PDFs embed, by its PostScript name as the PDF gives it ('NotoSansCJKsc-Bold'),
+    subset tag ('DFCEGX+') and CMap suffix ('-Identity-H', which Typst appends) dropped, sorted. Read from
+    each page's font resources with pypdf."""
     from pypdf import PdfReader
 
     faces: set[str] = set()
@@ -231,9 +221,27 @@ def pdf_font_faces(pdfs: Iterable[Path]) -> list[str]:
             fonts = resources.get_object().get("/Font") if resources is not None else None
             for ref in (fonts.get_object().values() if fonts is not None else ()):
                 base = str(ref.get_object().get("/BaseFont", "")).lstrip("/")
+                base = base.split("+", 1)[1] if re.match(r"^[A-Z]{6}\+", base) else base
+                base = re.sub(r"-Identity-[HV]$", "", base)
                 if base:
-                    faces.add(base.split("+", 1)[1] if re.match(r"^[A-Z]{6}\+", base) else base)
+                    faces.add(base)
     return sorted(faces)
+
+
+def _postscript_match(face: str) -> tuple[str, str, Path] | None:
+    """(family, style, file) of the installed font whose PostScript name is face, None when there is none."""
+    exe = shutil.which("fc-match")
+    if exe is None or not re.fullmatch(r"[A-Za-z0-9_.-]+", face):
+        return None
+    try:
+        done = subprocess.run([exe, "-f", "%{family[0]}\t%{style[0]}\t%{postscriptname}\t%{file}",
+                               f":postscriptname={face}"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    parts = done.stdout.split("\t")
+    if done.returncode != 0 or len(parts) != 4 or parts[2] != face or not Path(parts[3]).is_file():
+        return None  # fontconfig's fallback for a name it does not have is another font
+    return parts[0], parts[1], Path(parts[3])
 
 
 @functools.lru_cache(maxsize=1)
@@ -261,11 +269,16 @@ def split_face(face: str) -> tuple[str, str]:
 
 
 def face_records(faces: Iterable[str]) -> list[dict]:
-    """For each embedded face: its family and style, and the font file fontconfig gives for it now."""
+    """For each embedded face: its family and style, and the font file fontconfig gives for it now. A face
+    is found by its PostScript name (Typst's PDFs), else read as family words and style ('Noto-Sans-CJK-SC-Bold')."""
     out = []
     for face in faces:
-        family, style = split_face(face)
-        path = _fc_match(f"{family}:style={style}") if style else None
+        found = _postscript_match(face)
+        if found is not None:
+            family, style, path = found
+        else:
+            family, style = split_face(face)
+            path = _fc_match(f"{family}:style={style}") if style else None
         sha = None
         if path is not None:
             st = path.stat()
@@ -283,7 +296,7 @@ def environment(faces: Iterable[str] | None = None) -> dict:
         "platform": platform.platform(),
         "machine": platform.machine(),
         "packages": package_versions(),
-        "libraries": _weasyprint_libraries(),
+        "libraries": {},  # native libraries that change the outputs' bytes: none since the PDFs are Typst's
         "fonts": face_records(faces) if faces is not None else font_records(),
     }
 

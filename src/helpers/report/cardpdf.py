@@ -18,101 +18,35 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import subprocess
 from collections.abc import Iterable
-from functools import lru_cache
-from html.parser import HTMLParser
-from pathlib import Path
+
+from helpers.report.typeset import Node, font_paths, lit, parse
 
 POOL_MIN = 64  # fewer cards are made here: starting the pool's workers (≈3 s) costs more than it saves
 CHUNK = 25  # cards per task: few enough to spread a batch, many enough that a task's overhead is small
-FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto", "/usr/local/share/fonts")
 BLUE, DARK, GREY, LINE, HEAD_BG, ZEBRA, KPI_BG = "#2b4c7e", "#1f3a60", "#555555", "#b8c2cc", "#e8eef5", "#f7f9fb", "#f3f6fa"
 RED = "#a50f15"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # newlines, tabs and other controls print as a space
 
 
-# ---------------------------------------------------------------- HTML → a small tree
+# The tree, the string literals and the fonts are the report's (typeset.py); the card's elements are set here.
 
 
-class _Node:
-    __slots__ = ("tag", "attrs", "children")
-
-    def __init__(self, tag: str, attrs: dict[str, str]):
-        self.tag, self.attrs, self.children = tag, attrs, []
-
-    def cls(self) -> set[str]:
-        return set(self.attrs.get("class", "").split())
-
-    def text(self) -> str:
-        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
-
-    def find(self, tag: str) -> list[_Node]:
-        out = []
-        for c in self.children:
-            if isinstance(c, _Node):
-                if c.tag == tag:
-                    out.append(c)
-                out += c.find(tag)
-        return out
-
-
-class _Tree(HTMLParser):
-    VOID = {"col", "meta", "br", "img", "hr", "link"}
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.root = _Node("root", {})
-        self.stack = [self.root]
-
-    def handle_starttag(self, tag, attrs):
-        node = _Node(tag, {k: v or "" for k, v in attrs})
-        self.stack[-1].children.append(node)
-        if tag not in self.VOID:
-            self.stack.append(node)
-
-    def handle_endtag(self, tag):
-        for i in range(len(self.stack) - 1, 0, -1):
-            if self.stack[i].tag == tag:
-                del self.stack[i:]
-                return
-
-    def handle_data(self, data):
-        self.stack[-1].children.append(data)
-
-
-def _parse(html_text: str) -> _Node:
-    tree = _Tree()
-    tree.feed(html_text)
-    tree.close()
-    return tree.root
-
-
-# ---------------------------------------------------------------- the tree → Typst markup
-
-
-def _s(text: str) -> str:
-    """A Typst string literal (code mode): only backslash and quote are special."""
-    text = _CONTROL.sub(" ", text.replace("\\", "\\\\").replace('"', '\\"'))
-    return f'"{text}"'
-
-
-def _inline(node: _Node | str) -> str:
+def _inline(node: Node | str) -> str:
     """Content of a paragraph or cell: text, and the coloured light spans html_table writes."""
     if isinstance(node, str):
-        return f"#{_s(node)}" if node else ""
+        return f"#{lit(node)}" if node else ""
     if node.tag == "span" and "light" in node.cls():
         m = re.search(r"color:\s*(#[0-9a-fA-F]{6})", node.attrs.get("style", ""))
         weight = ', weight: "bold"' if "light-grey" in node.cls() else ""
-        return f"#text(fill: rgb({_s(m.group(1) if m else '#000000')}){weight}, size: 1.05em, {_s(node.text())})"
+        return f"#text(fill: rgb({lit(m.group(1) if m else '#000000')}){weight}, size: 1.05em, {lit(node.text())})"
     return "".join(_inline(c) for c in node.children)
 
 
-def _content(node: _Node) -> str:
+def _content(node: Node) -> str:
     return "[" + _inline(node) + "]"  # text sits in string literals: ] # $ * _ need no escaping
 
 
-def _table(node: _Node) -> str:
+def _table(node: Node) -> str:
     widths = [re.search(r"width:\s*([\d.]+)%", c.attrs.get("style", "")) for c in node.find("col")]
     heads = node.find("th")
     cols = [f"{float(m.group(1)):g}%" if m else "1fr" for m in widths] or ["1fr"] * max(1, len(heads))
@@ -121,7 +55,7 @@ def _table(node: _Node) -> str:
     caption = node.find("caption")
     if caption:
         out.append(f"#block(above: 1mm, below: 1.5mm, sticky: true, text(size: 10pt, weight: \"bold\", "
-                   f"{_s(caption[0].text())}))")
+                   f"{lit(caption[0].text())}))")
     cells = [f"table.header({', '.join(_content(h) for h in heads)})"] if heads else []
     for tr in (r for body in node.find("tbody") for r in body.find("tr")):
         for td in tr.find("td"):
@@ -134,24 +68,24 @@ def _table(node: _Node) -> str:
     return "\n".join(out)
 
 
-def _kpis(node: _Node) -> str:
+def _kpis(node: Node) -> str:
     cells = []
     for td in node.find("td"):
         spans = td.find("span")
         value = next((s.text() for s in spans if "kpi-value" in s.cls()), "")
         label = next((s.text() for s in spans if "kpi-label" in s.cls()), "")
-        cells.append(f"[#text(size: 13pt, weight: \"bold\", fill: rgb({_s(DARK)}), {_s(value)}) \\ "
-                     f"#text(size: 8pt, fill: rgb({_s(GREY)}), {_s(label)})]")
+        cells.append(f"[#text(size: 13pt, weight: \"bold\", fill: rgb({lit(DARK)}), {lit(value)}) \\ "
+                     f"#text(size: 8pt, fill: rgb({lit(GREY)}), {lit(label)})]")
     return (f"#block(below: 3mm, table(columns: (1fr,) * {max(1, len(cells))}, align: center, inset: 1.5mm, "
-            f"fill: rgb({_s(KPI_BG)}), stroke: 0.5pt + rgb(\"#d5dde6\"), {', '.join(cells)}))")
+            f"fill: rgb({lit(KPI_BG)}), stroke: 0.5pt + rgb(\"#d5dde6\"), {', '.join(cells)}))")
 
 
-def _blocks(node: _Node) -> list[str]:
+def _blocks(node: Node) -> list[str]:
     out = []
     for c in node.children:
         if isinstance(c, str):
             if c.strip():
-                out.append(f"#par({_s(c.strip())})")
+                out.append(f"#par({lit(c.strip())})")
             continue
         cls = c.cls()
         if c.tag == "header":
@@ -159,9 +93,9 @@ def _blocks(node: _Node) -> list[str]:
         elif c.tag == "table":
             out.append(_kpis(c) if "kpis" in cls else _table(c))
         elif c.tag == "h2":
-            out.append(f"#heading(level: 2, {_s(c.text())})")
+            out.append(f"#heading(level: 2, {lit(c.text())})")
         elif c.tag == "h1":
-            out.append(f"#heading(level: 1, {_s(c.text())})")
+            out.append(f"#heading(level: 1, {lit(c.text())})")
         elif c.tag == "p":
             style = "text(size: 9pt, fill: rgb(\"#555555\"))" if "none" in cls else ""
             out.append(f"#par({style}{_content(c)})" if style else f"#par({_content(c)})")
@@ -173,24 +107,24 @@ def _blocks(node: _Node) -> list[str]:
     return out
 
 
-def _header(node: _Node) -> list[str]:
+def _header(node: Node) -> list[str]:
     parts = []
     for c in node.children:
-        if not isinstance(c, _Node):
+        if not isinstance(c, Node):
             continue
         cls = c.cls()
         if "card-kicker" in cls:
-            parts.append(f"#block(below: 2mm, text(size: 9pt, fill: rgb({_s(GREY)}), {_s(c.text())}))")
+            parts.append(f"#block(below: 2mm, text(size: 9pt, fill: rgb({lit(GREY)}), {lit(c.text())}))")
         elif c.tag == "h1":
-            parts.append(f"#block(above: 2mm, below: 2mm, text(size: 18pt, weight: \"bold\", fill: rgb({_s(DARK)}), "
-                         f"{_s(c.text())}))")
+            parts.append(f"#block(above: 2mm, below: 2mm, text(size: 18pt, weight: \"bold\", fill: rgb({lit(DARK)}), "
+                         f"{lit(c.text())}))")
         elif "card-meta" in cls:
-            parts.append(f"#block(below: 1mm, text(size: 9pt, fill: rgb(\"#333333\"), {_s(c.text())}))")
+            parts.append(f"#block(below: 1mm, text(size: 9pt, fill: rgb(\"#333333\"), {lit(c.text())}))")
         elif "sample-mark" in cls:
-            parts.append(f"#block(above: 1.5mm, stroke: 1.5pt + rgb({_s(RED)}), inset: (x: 2mm, y: 0.5mm), "
-                         f"text(size: 9pt, fill: rgb({_s(RED)}), tracking: 0.1em, {_s(c.text())}))")
+            parts.append(f"#block(above: 1.5mm, stroke: 1.5pt + rgb({lit(RED)}), inset: (x: 2mm, y: 0.5mm), "
+                         f"text(size: 9pt, fill: rgb({lit(RED)}), tracking: 0.1em, {lit(c.text())}))")
     body = "\n".join(parts)
-    return [f"#block(width: 100%, stroke: (bottom: 2pt + rgb({_s(BLUE)})), inset: (bottom: 2mm), below: 3mm)[\n{body}\n]"]
+    return [f"#block(width: 100%, stroke: (bottom: 2pt + rgb({lit(BLUE)})), inset: (bottom: 2mm), below: 3mm)[\n{body}\n]"]
 
 
 PREAMBLE = """#set document(title: {title})
@@ -213,29 +147,17 @@ PREAMBLE = """#set document(title: {title})
 
 def typst_source(html_text: str) -> str:
     """The card's HTML (scorecards.card_html) as a Typst document in the report's look."""
-    root = _parse(html_text)
+    root = parse(html_text)
     title = root.find("title")
     mains = root.find("main") or root.find("body") or [root]
     marks = [p for p in root.find("p") if "sample-mark" in p.cls()]
-    header = (f"align(right, text(size: 9pt, fill: rgb({_s(RED)}), {_s(marks[0].text())}))" if marks else "none")
-    pre = PREAMBLE.format(title=_s(title[0].text() if title else ""), header=header, blue=BLUE, dark=DARK,
+    header = (f"align(right, text(size: 9pt, fill: rgb({lit(RED)}), {lit(marks[0].text())}))" if marks else "none")
+    pre = PREAMBLE.format(title=lit(title[0].text() if title else ""), header=header, blue=BLUE, dark=DARK,
                           line=LINE, head=HEAD_BG, zebra=ZEBRA)
     return pre + "\n".join(b for m in mains for b in _blocks(m)) + "\n"
 
 
 # ---------------------------------------------------------------- compiling
-
-
-@lru_cache(maxsize=1)
-def font_paths() -> tuple[str, ...]:
-    """Folders holding the Noto CJK fonts (fontconfig's answer first, then the usual Debian places)."""
-    found = []
-    try:
-        out = subprocess.run(["fc-list", "Noto Sans CJK SC", "file"], capture_output=True, text=True, timeout=20)
-        found = sorted({str(Path(line.split(":")[0]).parent) for line in out.stdout.splitlines() if line.strip()})
-    except (OSError, subprocess.SubprocessError):
-        pass
-    return tuple(dict.fromkeys([*found, *(d for d in FONT_DIRS if Path(d).is_dir())]))
 
 
 def pdf_bytes(html_text: str, when: dt.date | None = None) -> bytes:
@@ -245,7 +167,8 @@ def pdf_bytes(html_text: str, when: dt.date | None = None) -> bytes:
     day = when or dt.date(2000, 1, 1)
     stamp = int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
     src = typst_source(html_text).encode("utf-8")
-    return typst.compile(src, font_paths=list(font_paths()), ignore_system_fonts=True, timestamp=stamp)
+    paths = list(font_paths())
+    return typst.compile(src, font_paths=paths, ignore_system_fonts=bool(paths), timestamp=stamp)
 
 
 def render_chunk(docs: list[str], when: dt.date | None = None) -> list[bytes]:

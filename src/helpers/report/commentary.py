@@ -34,6 +34,7 @@ _NUMBERED = re.compile(r"^\s*(\d+)[.、)）]\s*(.*)$")
 class Block:
     kind: str  # "p", "ul" or "ol"
     items: list[str]
+    start: int = 1  # an "ol" goes on from the number the office wrote ("2." after a bullet list)
 
 
 @dataclass
@@ -72,7 +73,8 @@ def _blocks(lines: list[str]) -> list[Block]:
             if out and out[-1].kind == kind:
                 out[-1].items.append(text)
             else:
-                out.append(Block(kind, [text]))
+                number = int(m.group(1)) if kind == "ol" and m.group(1).isdigit() else 1
+                out.append(Block(kind, [text], start=number if 0 < number < 10_000 else 1))
             continue
         if out and out[-1].kind in ("ul", "ol") and line.startswith(("  ", "\t")) and not para:
             out[-1].items[-1] += line.strip()  # a list item continued on an indented line
@@ -143,7 +145,8 @@ def blocks_html(blocks: list[Block]) -> str:
             out.append(f"<p>{html.escape(b.items[0])}</p>")
         else:
             items = "".join(f"<li>{html.escape(i)}</li>" for i in b.items)
-            out.append(f"<{b.kind}>{items}</{b.kind}>")
+            start = f' start="{b.start}"' if b.kind == "ol" and b.start != 1 else ""
+            out.append(f"<{b.kind}{start}>{items}</{b.kind}>")
     return "".join(out)
 
 

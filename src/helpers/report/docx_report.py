@@ -455,7 +455,8 @@ def _block(b: Builder, node) -> None:
                     else:
                         _run(p, text, color=color)
     elif name in ("ul", "ol"):
-        for i, li in enumerate(node.find_all("li", recursive=False), start=1):
+        first = node.get("start", "1")
+        for i, li in enumerate(node.find_all("li", recursive=False), start=int(first) if first.isdigit() else 1):
             p = b.doc.add_paragraph()
             p.paragraph_format.left_indent = Cm(0.74)
             p.paragraph_format.first_line_indent = Cm(-0.5)

@@ -1,12 +1,12 @@
 """The report's PDF in a process of its own, so that `yqeval run` makes it while it writes the rest.
 
-WeasyPrint lays out and writes the report's PDF in 2–3.5 CPU-s, most of the render step, and the .docx,
-the 汇总表 .xlsx and the 退回补报通知 (about 0.8 s) do not depend on it. `PdfWorker` starts one worker
-process when the run starts (a fresh interpreter, like the readers' `sandbox`: nothing of the caller's
-script is re-imported); it imports WeasyPrint and loads the fonts while the notebooks execute. When the
-report HTML is ready the parent hands it over and writes the other outputs meanwhile; `result()` waits
-for the PDF. The PDF is the same bytes as one made in this process (render.pdf_bytes, same HTML and
-base URL).
+Typst sets the report's PDF in 0.3–0.5 CPU-s (`typeset`), and the .docx, the 汇总表 .xlsx and the
+退回补报通知 (about 0.8 s) do not depend on it; the Typst compiler holds Python's lock while it works, so a
+thread would not run beside them. `PdfWorker` starts one worker process when the run starts (a fresh
+interpreter, like the readers' `sandbox`: nothing of the caller's script is re-imported); it loads the
+compiler and the fonts while the notebooks execute. When the report HTML is ready the parent hands it
+over and writes the other outputs meanwhile; `result()` waits for the PDF. The PDF is the same bytes as
+one made in this process (render.pdf_bytes of the same HTML).
 
 Errors: an error while making the PDF, or a worker that died, becomes a `PdfError` with a Chinese
 message; the run then fails as any step does (the staging folder is kept as .<季度>.failed, the last
@@ -32,17 +32,17 @@ class PdfError(RuntimeError):
     """The report's PDF could not be made (the message is Chinese and says what happened)."""
 
 
-def write_pdf(html_text: str, pdf_path: str, base_url: str | None) -> None:
+def write_pdf(html_text: str, pdf_path: str) -> None:
     """In the worker: the report's PDF, written atomically at pdf_path."""
     from . import render
 
-    render.html_to_pdf(html_text, Path(pdf_path), base_url=base_url)
+    render.html_to_pdf(html_text, Path(pdf_path))
 
 
 class PdfWorker:
-    """with PdfWorker() as worker: … worker.submit(html, pdf, base_url); … worker.result()
+    """with PdfWorker() as worker: … worker.submit(html, pdf); … worker.result()
 
-    job: "module:function" the worker calls with (html_text, pdf_path, base_url); extra_path: folders
+    job: "module:function" the worker calls with (html_text, pdf_path); extra_path: folders
     the worker's Python also searches (tests give a job of their own)."""
 
     Error = PdfError
@@ -62,9 +62,9 @@ class PdfWorker:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def submit(self, html_text: str, pdf_path: Path, base_url: Path | None = None) -> None:
+    def submit(self, html_text: str, pdf_path: Path) -> None:
         self.path = Path(pdf_path)
-        message = pickle.dumps((html_text, str(pdf_path), str(base_url) if base_url else None))
+        message = pickle.dumps((html_text, str(pdf_path)))
         try:
             self.proc.stdin.write(_HEADER.pack(len(message)) + message)
             self.proc.stdin.flush()
@@ -102,7 +102,7 @@ class PdfWorker:
 
 
 def worker_main() -> None:
-    """The worker: load WeasyPrint and the fonts at once, then make the one PDF it is sent."""
+    """The worker: load the Typst compiler and the fonts at once, then make the one PDF it is sent."""
     import importlib
     import signal
 
@@ -121,9 +121,9 @@ def worker_main() -> None:
     head = stdin.read(_HEADER.size)
     if len(head) < _HEADER.size:
         return  # the run ended (or failed) before its report was ready
-    html_text, pdf_path, base_url = pickle.loads(stdin.read(_HEADER.unpack(head)[0]))
+    html_text, pdf_path = pickle.loads(stdin.read(_HEADER.unpack(head)[0]))
     try:
-        job(html_text, pdf_path, base_url)
+        job(html_text, pdf_path)
         reply = ("ok",)
     except Exception as exc:  # noqa: BLE001 - whatever the layout raised, said in one line
         reply = ("error", f"{type(exc).__name__}: {exc}")

@@ -1,4 +1,4 @@
-"""Executed notebook → one self-contained HTML report → A4 PDF (WeasyPrint), deterministically.
+"""Executed notebook → one self-contained HTML report → A4 PDF (Typst, `typeset`), deterministically.
 
 The notebook marks its cover with an element of class "cover" (see `cover_html`) and may place the
 table of contents with an element whose id is "toc" (see `TOC_MARKER`); without one, the contents
@@ -147,7 +147,7 @@ def _export_body(nb: nbformat.NotebookNode) -> str:
 
 
 def warm_up(html: bool = True, pdf: bool = True) -> None:
-    """Load what rendering needs (nbconvert's templates; WeasyPrint, fontconfig and the CJK fonts) by
+    """Load what rendering needs (nbconvert's templates; the Typst compiler and the CJK fonts) by
     rendering a throw-away one-line report; nothing is written.
 
     `yqeval run` calls this in a background thread while the notebooks execute (the parent process
@@ -218,16 +218,16 @@ def _place_toc(soup: BeautifulSoup, marker: Tag | None, nav: Tag) -> None:
 
 
 # -------------------------------------------------------------------------------------------- PDF
-def pdf_bytes(html_text: str, base_url: str | Path | None = None) -> bytes:
-    """The A4 PDF of a report HTML (fonts subset and embedded; no creation date: deterministic)."""
-    from weasyprint import HTML
+def pdf_bytes(html_text: str) -> bytes:
+    """The A4 PDF of a report HTML, set by Typst (`typeset`; fonts subset and embedded; no creation date)."""
+    from helpers.report import typeset
 
-    return HTML(string=html_text, base_url=str(base_url) if base_url else None).write_pdf()
+    return typeset.pdf_bytes(html_text)
 
 
-def html_to_pdf(html_text: str, pdf_path: str | Path, base_url: str | Path | None = None) -> Path:
+def html_to_pdf(html_text: str, pdf_path: str | Path) -> Path:
     """Write the PDF atomically: on any failure the previous file at pdf_path stays as it was."""
-    return write_bytes(Path(pdf_path), pdf_bytes(html_text, base_url))
+    return write_bytes(Path(pdf_path), pdf_bytes(html_text))
 
 
 def render_report(
@@ -240,9 +240,9 @@ def render_report(
     html_text = notebook_to_html(executed_nb_path, title)
     if pdf_worker is not None:
         out_html = write_bytes(Path(out_html), html_text.encode("utf-8"))
-        pdf_worker.submit(html_text, Path(out_pdf), base_url=Path(executed_nb_path).parent)
+        pdf_worker.submit(html_text, Path(out_pdf))
         return out_html, Path(out_pdf)
-    pdf = pdf_bytes(html_text, base_url=Path(executed_nb_path).parent)
+    pdf = pdf_bytes(html_text)
     out_html = write_bytes(Path(out_html), html_text.encode("utf-8"))
     out_pdf = write_bytes(Path(out_pdf), pdf)
     return out_html, out_pdf

@@ -148,8 +148,13 @@ def imported_modules(nb: dict | str | Path) -> list[str]:
 
 def warm_code(modules: list[str], snapshot: bool = False) -> str:
     """One statement that imports the modules and leaves no name behind in the user namespace;
-    snapshot: then records the kernel's fresh state (`freshkernel.snapshot`), for a shared kernel."""
-    body = "import importlib\nfor m in MODULES:\n    try:\n        importlib.import_module(m)\n    except Exception:\n        pass\n"
+    snapshot: then records the kernel's fresh state (`freshkernel.snapshot`), for a shared kernel.
+
+    "package.name" that is no module (`from helpers.ingest import ingest_quarter`) is looked up on the
+    package, so a package that imports its modules on first use (helpers.public_names) loads that one."""
+    body = ("import importlib\nfor m in MODULES:\n    try:\n        importlib.import_module(m)\n    except Exception:\n"
+            "        try:\n            p, _, n = m.rpartition('.')\n            getattr(importlib.import_module(p), n)\n"
+            "        except Exception:\n            pass\n")
     if snapshot:
         body += "from helpers.run import freshkernel\nfreshkernel.snapshot()\n"
     return f"exec({body!r}, {{'MODULES': {list(modules)!r}}})"
@@ -169,6 +174,17 @@ class WarmKernel:
     error: BaseException | None = field(default=None, repr=False)
     shared: bool = False  # one kernel for all the notebooks: it records its fresh state when warmed
     keep: bool = False  # release() leaves it running: a later notebook runs in it
+    clients: list = field(default_factory=list, repr=False)  # the clients papermill made of km (see _recording)
+
+    def stop_clients(self) -> None:
+        """Stop the channels of the clients papermill made: it leaves a handed-in kernel's client running, and
+        each one's heartbeat thread would hold the process at exit until it wakes (up to 1 s, zmq's term)."""
+        clients, self.clients[:] = list(self.clients), []
+        for kc in clients:
+            try:
+                kc.stop_channels()
+            except Exception:  # noqa: BLE001 - already stopped, or the kernel is gone
+                pass
 
     def wait(self, timeout: float = READY_TIMEOUT) -> None:
         """Block until the kernel is ready and its imports are done, or the warm-up gave up."""
@@ -183,6 +199,18 @@ class WarmKernel:
                     what="预热")
         except BaseException as exc:  # noqa: BLE001 - WarmKernels.take() falls back to a cold kernel
             self.error = exc
+
+
+def _recording(km, clients: list) -> None:
+    """km.client() as before, each client it makes also appended to clients (WarmKernel.stop_clients)."""
+    make = km.client
+
+    def client(**kwargs):
+        kc = make(**kwargs)
+        clients.append(kc)
+        return kc
+
+    km.client = client
 
 
 def _silent(km, code: str, wait_ready: bool = False, what: str = "预热") -> dict:
@@ -255,6 +283,7 @@ class WarmKernels:
 
         km = AsyncKernelManager(kernel_name=self.kernel_name)
         kernel = WarmKernel(self.notebooks[i], km, [], shared=self.shared)
+        _recording(km, kernel.clients)
         self._kernels[i] = kernel  # from here on close() shuts it down, whatever fails next
         # an in-memory history, as nbclient gives the kernels it starts itself: a notebook's cells
         # must not land in the analyst's ~/.ipython history, and three kernels must not share its file
@@ -312,14 +341,19 @@ class WarmKernels:
 
     @staticmethod
     def release(kernel: WarmKernel | None) -> None:
-        """A taken kernel whose notebook has run (or failed): shut it down now, not at the end of the run."""
-        if kernel is not None and not kernel.keep:
+        """A taken kernel whose notebook has run (or failed): its clients stopped, and shut down now, not at
+        the end of the run (unless a later notebook runs in it)."""
+        if kernel is None:
+            return
+        kernel.stop_clients()
+        if not kernel.keep:
             WarmKernels._shutdown(kernel)
 
     @staticmethod
     def _shutdown(kernel: WarmKernel) -> None:
         from jupyter_core.utils import run_sync
 
+        kernel.stop_clients()
         try:
             if kernel.km.has_kernel:
                 run_sync(kernel.km.shutdown_kernel)(now=True)

@@ -131,8 +131,11 @@ def execute(notebook: str, out: Path, parameters: dict, cwd: Path, kernel=None) 
     source = PROJECT_ROOT / "notebooks" / notebook
     warm = {} if kernel is None else {"km": kernel.km}  # papermill's own engine, in the kernel started ahead
     try:
+        # written once, when it has run (or failed at a cell), not at every cell's start and end: papermill
+        # would write the growing notebook about twice a cell (0.4 s for the report's, docs/benchmarks.md)
         pm.execute_notebook(str(source), str(out), parameters=parameters, kernel_name=KERNEL,
-                            progress_bar=False, cwd=str(cwd), language="python", **warm)
+                            progress_bar=False, cwd=str(cwd), language="python", request_save_on_cell_execute=False,
+                            **warm)
     except pm.PapermillExecutionError as exc:
         raise RunError(f"笔记本 {notebook} 第 {exc.exec_count} 个单元格出错：{exc.ename}: {exc.evalue}\n"
                        f"（已执行的笔记本保存在 {out}，可在 JupyterLab 中打开查看）") from None
@@ -319,7 +322,7 @@ def _unfinish(staging: Path) -> None:
 
 
 def _pdf_worker():
-    """A `pdfjob.PdfWorker`, started now so that it loads WeasyPrint while the notebooks run."""
+    """A `pdfjob.PdfWorker`, started now so that it loads Typst and the fonts while the notebooks run."""
     from helpers.report.pdfjob import PdfWorker
 
     return PdfWorker()
