@@ -277,12 +277,18 @@ def test_ctrl_c_ends_a_run_within_seconds_with_one_line_and_no_kernel(tmp_path):
     shutil.copytree(PROJECT_ROOT / "data" / "raw", data / "raw")
     mark = uuid.uuid4().hex
     (tmp_path / "tmp").mkdir()  # the run's temporary folders (docs/audit.md) are looked for here afterwards
-    env = dict(os.environ, YQEVAL_TEST_MARK=mark, TMPDIR=str(tmp_path / "tmp"))
-    for delay in (1.0, 8.0):  # during start-up (imports, kernels starting), and while a notebook runs
+    env = dict(os.environ, YQEVAL_TEST_MARK=mark, TMPDIR=str(tmp_path / "tmp"), PYTHONUNBUFFERED="1")
+    for when in ("start-up", "03_report"):  # during start-up (imports, kernels starting), and while a notebook runs
         proc = subprocess.Popen([sys.executable, "-m", "helpers.cli", "run", "2019Q4", "--data", str(data),
                                  "--reports", str(tmp_path / "reports")], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, env=env, start_new_session=True, cwd=tmp_path)
-        time.sleep(delay)
+        if when == "start-up":
+            time.sleep(1.0)
+        else:  # the progress line says the report notebook has started (a whole run takes a few seconds now)
+            line = b"-"
+            while line and when not in line.decode():  # ends at that line, or when the output does
+                line = proc.stdout.readline()
+            time.sleep(0.3)
         start = time.monotonic()
         os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C does: the whole process group
         _, err = proc.communicate(timeout=60)
