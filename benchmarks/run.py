@@ -87,11 +87,16 @@ def bench_district(data: Path, reports: Path, quarter: str = QUARTER, warm: bool
             "steps": {k: round(v, 2) for k, v in result.seconds.items()}}
 
 
-def _timed_command(args: list[str], cwd: Path) -> float:
+STALL = "Kernel is taking too long to finish"  # jupyter_client gave up waiting for a kernel to exit (shutdown_wait_time)
+
+
+def _timed_command(args: list[str], cwd: Path, stderr: list[str] | None = None) -> float:
     t0 = time.perf_counter()
     done = subprocess.run(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if done.returncode:
         raise RuntimeError(f"{' '.join(args)} exited with {done.returncode}:\n{done.stderr}")
+    if stderr is not None:
+        stderr.append(done.stderr)
     return round(time.perf_counter() - t0, 2)
 
 
@@ -113,17 +118,21 @@ def bench_peer(data: Path, workdir: Path, quarter: str = QUARTER) -> dict:
     out = workdir / "peer"
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
+    errors: list[str] = []
     for nb in ("01_ingest", "02_evaluate", "03_report"):
         params = ["-p", "quarter", quarter, "-p", "data_dir", str(data)]
         if nb.startswith("03"):
             params += ["-p", "output_dir", str(out / "reports")]
         _timed_command([str(bin_dir / "papermill"), str(PROJECT_ROOT / "notebooks" / f"{nb}.ipynb"),
-                        str(out / f"{nb}.ipynb"), "-k", "yqeval", *params], cwd=PROJECT_ROOT)
+                        str(out / f"{nb}.ipynb"), "-k", "yqeval", *params], cwd=PROJECT_ROOT, stderr=errors)
     _timed_command([str(bin_dir / "jupyter"), "nbconvert", "--to", "html", str(out / "03_report.ipynb")], cwd=out)
     pdf = shutil.which("xelatex") is not None
     if pdf:
         _timed_command([str(bin_dir / "jupyter"), "nbconvert", "--to", "pdf", str(out / "03_report.ipynb")], cwd=out)
-    return {"seconds": round(time.perf_counter() - t0, 2), "pdf": pdf}
+    # papermill waits for each kernel to exit; here about one shutdown in eight waits until jupyter_client
+    # terminates it (≈ 2.5 s): counted, so a comparison can say how much of the peer's time that was
+    return {"seconds": round(time.perf_counter() - t0, 2), "pdf": pdf,
+            "kernel_stalls": sum(e.count(STALL) for e in errors)}
 
 
 def bench_pairs(data: Path, workdir: Path, pairs: int, against: list[str], quarter: str = QUARTER) -> dict:
@@ -131,14 +140,16 @@ def bench_pairs(data: Path, workdir: Path, pairs: int, against: list[str], quart
     every other `yqeval` command given with --against (another checkout's, to compare side by side)."""
     yqeval = [str(Path(sys.executable).with_name("yqeval")), *against]
     runs: dict[str, list[float]] = {cmd: [] for cmd in yqeval}
-    peers = []
+    peers, stalls = [], []
     for _ in range(pairs):
         for j, cmd in enumerate(yqeval):
             reports = workdir / f"pairs_reports_{j}"
             runs[cmd].append(_timed_command([cmd, "run", quarter, "--data", str(data), "--reports", str(reports)],
                                             cwd=PROJECT_ROOT))
-        peers.append(bench_peer(data, workdir)["seconds"])
-    return {"pairs": pairs, "peer_all_s": peers, "peer_s": _median(peers),
+        peer = bench_peer(data, workdir)
+        peers.append(peer["seconds"])
+        stalls.append(peer["kernel_stalls"])
+    return {"pairs": pairs, "peer_all_s": peers, "peer_s": _median(peers), "peer_kernel_stalls": stalls,
             "runs": [{"command": cmd, "all_s": values, "seconds": _median(values),
                       "ratios": [round(r / p, 2) for r, p in zip(values, peers, strict=True)],
                       "median_ratio": _median([r / p for r, p in zip(values, peers, strict=True)])}
@@ -172,7 +183,7 @@ def bench_report(data: Path, reports: Path, workdir: Path, n_notebooks: int, rep
         out["commands"] = {"floor_s": _median([c["floor_s"] for c in commands]),
                            "run_s": _median([c["run_s"] for c in commands]), "all": commands}
         out["peer"] = {"seconds": _median([p["seconds"] for p in peers]), "all_s": [p["seconds"] for p in peers],
-                       "pdf": peers[-1]["pdf"]}
+                       "pdf": peers[-1]["pdf"], "kernel_stalls": [p["kernel_stalls"] for p in peers]}
     return out
 
 
@@ -369,7 +380,8 @@ def summary_lines(r: dict) -> list[str]:
                      f"比值 {xc}×（目标 ≤ 2×，{verdict(xc, 2)}）")
         peer, xp = r["peer"], r["ratios"]["commands_run_vs_peer"]
         lines.append(f"    自己动手的同类做法（papermill 命令行跑三个笔记本 + nbconvert HTML"
-                     f"{' + xelatex PDF' if peer['pdf'] else '；无 xelatex，未计 PDF'}）{peer['seconds']} s；"
+                     f"{' + xelatex PDF' if peer['pdf'] else '；无 xelatex，未计 PDF'}）{peer['seconds']} s"
+                     f"（内核退出超时被终止 {sum(peer.get('kernel_stalls', []))} 次，每次约 2.5 s）；"
                      f"yqeval run 为其 {xp}×（目标 ≤ 0.5×，{verdict(xp, 0.5)}）")
     else:
         lines.append(f"(a) 下限 {fl['seconds']} s（{fl['notebooks']} 次空笔记本）；--small 不运行区级报告，无比值")
