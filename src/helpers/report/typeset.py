@@ -119,6 +119,14 @@ INLINE = {"a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "del", "
           "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "u", "var", "wbr",
           "font", "label", "tt"}
 _COLOR = re.compile(r"color:\s*(#[0-9a-fA-F]{6})")
+_CODE = '#text(font: "Noto Sans CJK SC", size: 0.92em, fill: rgb("#333333"))[{}]'
+# an inline element → the Typst function its content goes into ({} is the content, already Typst markup)
+_WRAP = {
+    **dict.fromkeys(("b", "strong"), "#strong[{}]"), **dict.fromkeys(("i", "em", "cite", "dfn", "var"), "#emph[{}]"),
+    **dict.fromkeys(("code", "kbd", "samp", "tt"), _CODE), **dict.fromkeys(("s", "strike", "del"), "#strike[{}]"),
+    **dict.fromkeys(("u", "ins"), "#underline[{}]"), "sup": "#super[{}]", "sub": "#sub[{}]",
+    "mark": "#highlight[{}]", "small": "#text(size: 0.85em)[{}]", "q": '#"“"{}#"”"',
+}
 
 
 class _Doc:
@@ -149,26 +157,8 @@ def _inline(node: Node | str, doc: _Doc, pre: bool = False) -> str:
         return f"#text(fill: rgb({lit(m.group(1) if m else '#000000')}){weight}, size: 1.05em, {lit(node.text())})"
     if not inner:
         return ""
-    if tag in ("b", "strong"):
-        return f"#strong[{inner}]"
-    if tag in ("i", "em", "cite", "dfn", "var"):
-        return f"#emph[{inner}]"
-    if tag in ("code", "kbd", "samp", "tt"):
-        return f"#text(font: \"Noto Sans CJK SC\", size: 0.92em, fill: rgb(\"#333333\"))[{inner}]"
-    if tag in ("s", "strike", "del"):
-        return f"#strike[{inner}]"
-    if tag in ("u", "ins"):
-        return f"#underline[{inner}]"
-    if tag == "sup":
-        return f"#super[{inner}]"
-    if tag == "sub":
-        return f"#sub[{inner}]"
-    if tag == "mark":
-        return f"#highlight[{inner}]"
-    if tag == "small":
-        return f"#text(size: 0.85em)[{inner}]"
-    if tag == "q":
-        return f"#\"“\"{inner}#\"”\""
+    if tag in _WRAP:
+        return _WRAP[tag].format(inner)
     if tag == "a":
         href = node.attrs.get("href", "")
         if re.match(r"(?i)(https?|mailto):", href):  # shown as text; the address stays clickable
