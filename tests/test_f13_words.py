@@ -68,3 +68,31 @@ def test_a_notice_is_dated_the_compiling_date_and_signed_by_the_receiver(plan):
     assert n["sign"] == "区电商办" and "重新报送区电商办" in n["body"][1]
     own = dataclasses.replace(plan, info=dataclasses.replace(plan.words, receiver=plan.words.compiler))
     assert notices.notice_text(rd, "大营镇", own)["sign"] == plan.params.organization  # none given: 编制单位
+    # a run given a 编制日期 (--compiled) dates its notices on it; the 补报 deadline is resubmit_days after it,
+    # or after the reporting deadline while that is still to come
+    late = notices.notice_text(rd, "大营镇", plan, compiled=dt.date(2020, 1, 20))
+    assert late["date"] == "2020年1月20日" and late["deadline"] == dt.date(2020, 1, 25) and "2020年1月25日前" in late["body"][1]
+    early = notices.notice_text(rd, "大营镇", plan, compiled=dt.date(2020, 1, 5))
+    assert early["date"] == "2020年1月5日" and early["deadline"] == dt.date(2020, 1, 15)
+
+
+def test_the_run_s_compiling_date_reaches_its_notices(tmp_path):
+    """yqeval run --compiled D: write_deliverables (the run's step after the report) dates the notices on D."""
+    import datetime as dt
+
+    from docx import Document
+
+    from helpers.report.deliverables import write_deliverables
+
+    from .runs import evaluated_sample
+
+    data = evaluated_sample(tmp_path, "2019Q4", dt.date(2019, 12, 31))
+    html = tmp_path / "r.html"
+    html.write_text("<html><body><main><p>报告</p></main></body></html>", encoding="utf-8")
+    for compiled, date in ((None, "2020年1月10日"), (dt.date(2020, 1, 20), "2020年1月20日")):
+        folder = tmp_path / f"out_{compiled}"
+        written = write_deliverables(html, folder, data, "2019Q4", "报告_2019Q4", title="报告", compiled=compiled)
+        notices = [p for p in written if p.parent.name == "退回补报通知"]
+        assert notices
+        for p in notices:
+            assert date in [x.text for x in Document(str(p)).paragraphs]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 
@@ -14,8 +15,9 @@ def summary_name(report_name: str) -> str:
 
 
 def write_deliverables(html_path: Path, folder: Path, data_dir: Path, quarter: str, name: str,
-                       title: str) -> list[Path]:
-    """The .docx beside the HTML, the 汇总表 .xlsx and the notices under folder; returns the paths."""
+                       title: str, compiled: dt.date | None = None) -> list[Path]:
+    """The .docx beside the HTML, the 汇总表 .xlsx and the notices under folder; returns the paths.
+    compiled: the run's 编制日期 when it was given one (`--compiled`): the notices are dated on it."""
     from helpers.contract.paths import reference_dir
     from helpers.plan.reference import load_plan
     from helpers.report import docx_report, notices, workbook
@@ -28,5 +30,5 @@ def write_deliverables(html_path: Path, folder: Path, data_dir: Path, quarter: s
                                          when=rd.as_of)]
     summary = summary_name(name)
     out.append(workbook.write_workbook(rd, plan, data_dir, folder / f"{summary}.xlsx", title=summary))
-    out += notices.write_notices(rd, plan, folder / notices.FOLDER)
+    out += notices.write_notices(rd, plan, folder / notices.FOLDER, compiled)
     return out

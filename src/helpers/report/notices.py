@@ -6,8 +6,10 @@ as .docx (the same builder as the report's Word copy) under reports/<quarter>/�
 per unit, deterministically. Rows whose unit could not be told (a file naming no unit) have no
 addressee: they stay in the report's 数据核查 section and the 汇总表.
 
-Deadline: the later of the evaluation date and the reporting deadline (quarter end + late_report_days),
-plus `resubmit_days` (params.yaml; its default is in helpers.plan.params.SCHEMA).
+Date: the run's compiling date (编制日期: `--compiled D` where the run was given one, else the later of the
+evaluation date and the reporting deadline, quarter end + late_report_days). Deadline: the later of that
+date and the reporting deadline, plus `resubmit_days` (params.yaml; its default is in
+helpers.plan.params.SCHEMA).
 """
 
 from __future__ import annotations
@@ -57,9 +59,11 @@ def hint(reason: str) -> str:
     return DEFAULT_HINT
 
 
-def deadline(quarter: str, as_of: dt.date, params: Params) -> dt.date:
+def deadline(quarter: str, issued_on: dt.date, params: Params) -> dt.date:
+    """补报截止: resubmit_days after the notice's date, never before the quarter's own reporting deadline
+    has passed (a notice issued inside the reporting window gives the window and then resubmit_days)."""
     due = quarters.reporting_deadline(quarter, params)
-    return max(as_of, due) + dt.timedelta(days=params.resubmit_days)
+    return max(issued_on, due) + dt.timedelta(days=params.resubmit_days)
 
 
 def units_with_returns(rd) -> list[str]:
@@ -94,10 +98,12 @@ def _date(d: dt.date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-def issued(rd, plan) -> dt.date:
-    """The notice's date: the run's compiling date, the later of the evaluation date and the reporting deadline
-    (a run with no 编制日期 judges reporting on the deadline, docs/plan_life.md): never the quarter's end,
-    before the returned file could have arrived (docs/outputs.md)."""
+def issued(rd, plan, compiled: dt.date | None = None) -> dt.date:
+    """The notice's date: the run's compiling date — the 编制日期 it was given (`--compiled`), else the later of
+    the evaluation date and the reporting deadline (a run with no 编制日期 judges reporting on the deadline,
+    docs/plan_life.md): never the quarter's end, before the returned file could have arrived (docs/outputs.md)."""
+    if compiled is not None:
+        return compiled
     return max(rd.as_of, quarters.reporting_deadline(rd.quarter, plan.params))
 
 
@@ -110,9 +116,10 @@ def sender(plan) -> str:
     return str(plan.params.organization or w.receiver or "")
 
 
-def notice_text(rd, unit: str, plan) -> dict:
+def notice_text(rd, unit: str, plan, compiled: dt.date | None = None) -> dict:
     """The notice's parts: title, addressee, body sentences, the table, signature and date."""
-    due = deadline(rd.quarter, rd.as_of, plan.params)
+    on = issued(rd, plan, compiled)
+    due = deadline(rd.quarter, on, plan.params)
     who = sender(plan)
     its = items(rd, unit)
     whole = int((its["行"] == "整个文件").sum())
@@ -129,16 +136,16 @@ def notice_text(rd, unit: str, plan) -> dict:
             f"请按“更正方法”逐项更正，于{_date(due)}前将更正后的完整填报文件重新报送"
             f"{who or '办公室'}。逾期未补报的，相关指标按“未报送”计。"]
     return {"title": "退回补报通知", "to": f"{unit}：", "body": body, "table": its,
-            "sign": who, "date": _date(issued(rd, plan)), "deadline": due}
+            "sign": who, "date": _date(on), "deadline": due}
 
 
-def notice_docx(rd, unit: str, plan) -> bytes:
+def notice_docx(rd, unit: str, plan, compiled: dt.date | None = None) -> bytes:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     from helpers.report.docx_report import Builder
 
-    n = notice_text(rd, unit, plan)
-    b = Builder(f"{n['title']}（{unit}）", n["sign"], issued(rd, plan))
+    n = notice_text(rd, unit, plan, compiled)
+    b = Builder(f"{n['title']}（{unit}）", n["sign"], issued(rd, plan, compiled))
     p = b.paragraph(n["title"], style="Title")
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     b.paragraph(n["to"], bold=True)
@@ -155,12 +162,13 @@ def notice_docx(rd, unit: str, plan) -> bytes:
     return b.to_bytes()
 
 
-def write_notices(rd, plan, folder: str | Path) -> list[Path]:
-    """One .docx per unit with returns, named after the unit; nothing (no folder) when there are none."""
+def write_notices(rd, plan, folder: str | Path, compiled: dt.date | None = None) -> list[Path]:
+    """One .docx per unit with returns, named after the unit; nothing (no folder) when there are none.
+    compiled: the run's 编制日期, when it was given one (the notices' date)."""
     from helpers.contract.outputs import write_bytes
 
     out = []
     for unit in units_with_returns(rd):
         path = Path(folder) / f"{safe_name(unit)}_{FOLDER}_{rd.quarter}.docx"
-        out.append(write_bytes(path, notice_docx(rd, unit, plan)))
+        out.append(write_bytes(path, notice_docx(rd, unit, plan, compiled)))
     return out

@@ -259,7 +259,7 @@ def _run_locked(quarter: str, as_of: dt.date, data: Path, reports: Path, progres
         )
 
         with runstate.staged_processed(data, stage):  # both read this run's processed data, still staged
-            write_deliverables(html, staging, data, quarter, name, title=title)
+            write_deliverables(html, staging, data, quarter, name, title=title, compiled=compiled)
             if pdf_worker is not None:
                 try:
                     pdf_worker.result()
