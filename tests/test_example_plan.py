@@ -146,3 +146,16 @@ def test_the_summary_workbook_speaks_the_county_s_words(run):
     assert tasks.max_row - 1 == len(plan.indicators)  # one row per indicator of the plan
     units = wb["单位完成情况"]
     assert "全县" not in {row[0].value for row in units.iter_rows(min_row=2)}
+
+
+def test_the_appendix_names_the_report_folder_given_and_verify_replays_it(run, tmp_path, capsys):
+    """--reports outside the folder the notebooks run in: the appendix prints that folder (it printed
+    reports/<季度> whatever was given), and verify, re-running in a temporary folder, prints the same bytes."""
+    elsewhere = tmp_path / "交付" / "reports"
+    result = pipeline.run_quarter(QUARTERS[-1], data_dir=run["data"], reports_dir=elsewhere, progress=None)
+    html = result.html.read_text(encoding="utf-8")
+    shown = (elsewhere / QUARTERS[-1]).resolve().as_posix()
+    assert f"<td class=\"text\">{shown}</td>" in html and f">reports/{QUARTERS[-1]}<" not in html
+    assert pipeline.shown_folder(run["data"].parent / "reports" / "2021Q3", run["data"].parent) == "reports/2021Q3"
+    # the auditor names the data folder (it lies outside the manifest's project: docs/audit.md)
+    assert verification.verify(result.manifest, data_dir=run["data"], reference=run["ref"]) == 0, capsys.readouterr().out

@@ -152,12 +152,14 @@ def _say(progress: Callable[[str], None] | None, text: str) -> None:
 def run_quarter(quarter: str, as_of: dt.date | None = None, data_dir: str | Path = "data",
                 reports_dir: str | Path = "reports", progress: Callable[[str], None] | None = print,
                 warm: bool = True, ahead: int = 2, compiled: dt.date | None = None,
-                shared: bool = True) -> RunResult:
+                shared: bool = True, shown_reports: str | None = None) -> RunResult:
     """warm: start the notebooks' kernel (and its imports) before they run (`kernels`), and load the
     renderer meanwhile; shared: ONE kernel runs the three notebooks, reset between them so that each runs
     as in a fresh kernel (`freshkernel`); shared=False: a kernel per notebook, started `ahead` notebooks
     ahead (2: all three kernels start at once).
     compiled: the compiling date (编制日期) reporting is judged on, passed to 02_evaluate only when given.
+    shown_reports: how the report's appendix names its folder (default `shown_folder`; verify gives the
+    recorded name, so a re-run elsewhere prints what the run printed).
     warm=False runs papermill's own kernel per notebook, one after another. Outputs are identical.
 
     The kernels start before this process imports pandas, nbformat and papermill (about 3 s from a
@@ -175,13 +177,23 @@ def run_quarter(quarter: str, as_of: dt.date | None = None, data_dir: str | Path
         with runstate.run_lock(data), kernels.private_ipython_dir():
             for line in runstate.recover(data, reports):
                 _say(progress, f"[准备] {line}")
-            return _run_locked(quarter, as_of, data, reports, progress, warm, ahead, compiled, shared)
+            return _run_locked(quarter, as_of, data, reports, progress, warm, ahead, compiled, shared, shown_reports)
     except runstate.Busy as exc:
         raise RunError(str(exc)) from None
 
 
+def shown_folder(folder: Path, base: Path) -> str:
+    """How the report's appendix names a folder: relative to the folder the notebooks run in (the data
+    folder's parent, where the data folder is named by its name), or its absolute path when it lies elsewhere."""
+    try:
+        return folder.relative_to(base).as_posix()
+    except ValueError:
+        return folder.as_posix()
+
+
 def _run_locked(quarter: str, as_of: dt.date, data: Path, reports: Path, progress, warm: bool,
-                ahead: int, compiled: dt.date | None = None, shared: bool = True) -> RunResult:
+                ahead: int, compiled: dt.date | None = None, shared: bool = True,
+                shown_reports: str | None = None) -> RunResult:
     """run_quarter with the data folder locked: everything is staged, then committed (`runstate`)."""
     orphans = sorted(set(quarters.present(data, quarter, stage="processed")) - set(quarters.present(data, quarter)))
     if orphans:  # the evaluation would read them, but no raw file stands behind them for an auditor
@@ -226,7 +238,7 @@ def _run_locked(quarter: str, as_of: dt.date, data: Path, reports: Path, progres
             # papermill runs from the data folder's parent, so the recorded parameter is a bare name and
             # an auditor's re-run in another folder executes (and records) exactly the same notebook
             params = {"quarter": str(quarter), "as_of": as_of.isoformat(), "data_dir": data.name,
-                      "output_dir": f"reports/{quarter}"}
+                      "output_dir": shown_reports or shown_folder(reports / quarter, data.parent)}
             if compiled is not None:  # recorded in the manifest; a default run's parameters stay as they were
                 params["compiled"] = compiled.isoformat()
             executed = []

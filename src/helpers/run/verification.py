@@ -664,10 +664,14 @@ def verify(manifest_path: str | Path, *, runner: Callable | None = None, cards_r
         report_contents(findings, problems, out)
         out(f"按记录的输入重新运行 {quarter}（临时目录，完成后删除）……")
         try:
-            compiled = ((manifest.get("parameters") or {}).get("notebook") or {}).get("compiled")  # given --compiled
+            recorded = (manifest.get("parameters") or {}).get("notebook") or {}
+            compiled = recorded.get("compiled")  # given --compiled
+            replay = {"compiled": dt.date.fromisoformat(compiled)} if compiled else {}
+            shown = recorded.get("output_dir")  # the appendix named the run's report folder: the re-run names it so
+            if shown and shown != f"reports/{quarter}":
+                replay["shown_reports"] = shown
             (runner or _default_runner())(quarter, as_of=as_of, data_dir=tmp_data, reports_dir=tmp_reports,
-                                          progress=_quiet,
-                                          **({"compiled": dt.date.fromisoformat(compiled)} if compiled else {}))
+                                          progress=_quiet, **replay)
             for call in manifest.get("scorecards", []) or []:
                 (cards_runner or _default_cards_runner())(
                     quarter, units=call.get("units"), as_of=call.get("as_of"), data_dir=tmp_data,
