@@ -165,3 +165,29 @@ def _html(depth: int):
 def test_any_html_is_set_without_an_error(body):
     pdf = typeset.pdf_bytes(_page(body))
     assert pdf.startswith(b"%PDF") and len(PdfReader(io.BytesIO(pdf)).pages) >= 1
+
+
+def test_a_wide_pandas_table_fits_its_figures_in_their_cells(tmp_path):
+    """30 columns of three-digit figures (pandas' own table): smaller type and padding, so every figure is
+    a word of its own inside the page, not run into its neighbours."""
+    import subprocess
+
+    import numpy as np
+
+    frame = pd.DataFrame(np.arange(20 * 30).reshape(20, 30) + 100, columns=[f"列{i}" for i in range(30)])
+    pdf = tmp_path / "wide.pdf"
+    pdf.write_bytes(typeset.pdf_bytes(_page(frame.to_html())))
+    words = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    boxes = [(round(float(y)), float(a), float(b), w) for a, y, b, w in
+             re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)"[^>]*>([^<]*)<', words)]
+    assert {str(v) for v in range(100, 700)} <= {w for *_, w in boxes}  # each figure its own word
+    assert max(b for _, _, b, _ in boxes) <= 595 - 18 / 25.4 * 72 + 1  # within the right margin
+    rows: dict[int, list] = {}
+    for y, a, b, w in boxes:
+        rows.setdefault(y, []).append((a, b, w))
+    for line in rows.values():  # on a line, no figure runs into the next one
+        line.sort()
+        assert all(b <= a2 + 0.2 for (_, b, _), (a2, _, _) in zip(line, line[1:], strict=False)), line
+    heights = [float(b) - float(a) for a, b, w in re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">(\d+)<',
+                                                          words) if float(a) < 780]  # the page number aside
+    assert heights and max(heights) < 8.5  # set smaller than the 9 pt of a table that fits (≈ 12 pt boxes)

@@ -241,12 +241,15 @@ def _image(node: Node, doc: _Doc, inline: bool = False) -> str:
 # ---------------------------------------------------------------- tables
 
 
-def _cell_style(cell: Node, head: bool) -> tuple[str, str]:
-    """(alignment, body) of a table cell: numbers right and on one line, — in grey and centred."""
+def _cell_style(cell: Node, head: bool, frame: bool = False) -> tuple[str, str]:
+    """(alignment, body) of a table cell: numbers right and on one line, — in grey and centred; a table
+    printed by pandas (class dataframe) right-aligned throughout, as report.css sets it."""
     cls = cell.cls()
     body = _text(cell, _Doc(None))
     if head:
         return "center + horizon", f"[{body}]"
+    if frame:
+        return "right", f"[{body}]"
     if "na" in cls:
         return "center", f"text(fill: luma(136))[{body}]"
     if "num" in cls:
@@ -300,7 +303,7 @@ def _table(node: Node, doc: _Doc) -> str:
     for i, cells in enumerate(cells_of):
         in_head = i < len(head)
         for c in cells:
-            align, content = _cell_style(c, in_head)
+            align, content = _cell_style(c, in_head, frame="dataframe" in node.cls())
             if c.tag == "th" and not in_head:
                 content = f"strong({content})"
             spans = "".join(f", {k}: {_span(c, k)}" for k in ("colspan", "rowspan") if _span(c, k) > 1)
@@ -309,7 +312,11 @@ def _table(node: Node, doc: _Doc) -> str:
     body_cells = ", ".join(parts)
     fill = (f"fill: (_, y) => if y < {len(head)} {{ rgb({lit(HEAD_BG)}) }} "
             f"else if calc.odd(y - {len(head)}) {{ rgb({lit(ZEBRA)}) }},")
-    table = f"table(columns: ({cols},), {fill} {body_cells})"
+    wide = ncols > 14  # a wide table (pandas' own, many quarters): smaller type and padding, so figures fit
+    inset = "inset: (x: 0.7mm, y: 0.8mm), " if wide else ""
+    table = f"table(columns: ({cols},), {inset}{fill} {body_cells})"
+    if wide:  # a show rule of its own, as the preamble's sets tables' type with one
+        table = f"{{ show table: set text(size: {7 if ncols <= 20 else 6}pt); {table} }}"
     breakable = "false" if "short" in node.cls() else "true"
     out.append(f"#block(above: 2mm, below: 5mm, breakable: {breakable}, width: 100%, {table})")
     return "\n".join(out)
