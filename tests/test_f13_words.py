@@ -96,3 +96,14 @@ def test_the_run_s_compiling_date_reaches_its_notices(tmp_path):
         assert notices
         for p in notices:
             assert date in [x.text for x in Document(str(p)).paragraphs]
+
+
+def test_an_indicator_named_with_the_whole_is_not_prefixed_twice():
+    """A plan's indicator named 全县新建… (plan init keeps the annex's words) reads 全县新建…, not 全县全县新建…"""
+    import types
+
+    from helpers.report import sections
+
+    rd = types.SimpleNamespace(whole="全县")
+    assert sections.whole_name(rd, "全县新建村级数字化服务站") == "全县新建村级数字化服务站"
+    assert sections.whole_name(rd, "新建村级数字化服务站") == "全县新建村级数字化服务站"

@@ -163,3 +163,20 @@ def test_a_percentage_gets_room_for_its_wide_sign():
     pct = {c: float(w.rstrip("%")) for c, w in
            column_widths(cols, [["行政村通快递率", "100.0%"]], set(), {"n": "92%", "t": "8%"}).items()}
     assert pct["t"] >= (len("100.0%") + 1 + 2) * 100 / LINE_UNITS - 0.05  # "%" counts two
+
+
+def test_a_run_of_letters_and_digits_gets_its_width():
+    """The appendix's input files: long file names and units, and a 16-character digest that cannot break; the
+    digest column gets room for it (it ran past the table's border with a plan's long unit names)."""
+    import re
+
+    from helpers.report.tables import LINE_UNITS
+
+    units = ["县大数据发展和政务服务管理中心", "县农业农村局", "白鹭洲镇", "黄柏岭回族土家族乡", "县交通运输局"] * 3
+    frame = pd.DataFrame({"file": [f"{u}_2022Q2.xlsx" for u in units], "unit": units, "result": ["已读取"] * 15,
+                          "counts": ["16/0/5"] * 15, "sha": ["b856ff305b869321"] * 15})
+    out = html_table(frame, status_col=None)
+    widths = [float(w) for w in re.findall(r'<col style="width:([\d.]+)%"', out)]
+    assert widths[-1] >= (16 + 2) * 100 / LINE_UNITS  # the digest and the cell's padding
+    assert widths[0] >= (len("_2022Q2.xlsx") + 2) * 100 / LINE_UNITS  # a file name's unbreakable end
+    assert abs(sum(widths) - 100) < 0.5

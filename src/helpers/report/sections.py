@@ -100,6 +100,11 @@ def district(rd: ReportData) -> pd.DataFrame:
     return rd.completion[rd.completion["scope"] == rd.whole].copy()
 
 
+def whole_name(rd: ReportData, name: str) -> str:
+    """"全县" + an indicator's name, once: a name that already starts with it (全县新建…) is not prefixed again."""
+    return name if name.startswith(rd.whole) else f"{rd.whole}{name}"
+
+
 def fmt_number(x: float, unit: str = "") -> str:
     if x is None or x != x:
         return "—"
@@ -183,7 +188,7 @@ def carried_sentences(rd: ReportData, plan: Plan) -> list[str]:
     code = plan.words.lead  # the figure the summary opens with (plan.yaml lead)
     if code and code in set(c["indicator"]):
         ind = plan.indicators[code]
-        out.append(f"如只计已报送单位，{rd.whole}{ind.name}为{say_value(reported_only(rd, code), ind)}。")
+        out.append(f"如只计已报送单位，{whole_name(rd, ind.name)}为{say_value(reported_only(rd, code), ind)}。")
     return out
 
 
@@ -255,7 +260,7 @@ def key_sentences(rd: ReportData, plan: Plan) -> list[str]:
             notes.append(f"含{carried}个单位{CARRIED}的累计值，只计已报送单位为"
                          f"{say_value(reported_only(rd, lead), ind)}")
         rate = f"{r['rate']:.1%}" if r["rate"] == r["rate"] else "—"
-        out.append(f"截至{rd.as_of.year}年{rd.as_of.month}月{rd.as_of.day}日，{rd.whole}{ind.name}"
+        out.append(f"截至{rd.as_of.year}年{rd.as_of.month}月{rd.as_of.day}日，{whole_name(rd, ind.name)}"
                    f"{say_value(r['actual'], ind)}，为目标{say_value(r['target'], ind)}"
                    f"的{rate}，状态为“{r['status']}”" + (f"（{'；'.join(notes)}）" if notes else "") + "。")
     scored = d[d["status"] != ""]

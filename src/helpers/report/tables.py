@@ -131,6 +131,8 @@ def html_table(
 SHORT_WORD = 8  # display units: a text column whose every value is this short never wraps inside one
 LINE_UNITS = 100  # display units (a Chinese character is 2) across a full-width table at the report's size
 _NUMBER_HEAD = re.compile(r"[−+-]?\d[\d,]*(?:\.\d+)?%?")
+# letters, digits and the marks between them that offer no line break: a file name's "_2022Q2.xlsx", a digest
+_LATIN_RUN = re.compile(r"[A-Za-z0-9_.%]{9,}")
 
 
 def display_width(text: str) -> int:
@@ -163,10 +165,13 @@ def column_widths(columns: Mapping[str, str], body: list[list[str]], nowrap: set
             need = lengths[-1]
             unbroken[col] = max(_run_width(html.unescape(_TAGS.sub("", row[i]))) for row in body) if body else 0
         else:  # a text column may wrap, but never inside a figure it starts with (19,397.6（含…）)
-            heads = [_run_width(m.group(0)) for row in body
-                     if (m := _NUMBER_HEAD.match(html.unescape(_TAGS.sub("", row[i]))))]
+            texts = [html.unescape(_TAGS.sub("", row[i])) for row in body]
+            heads = [_run_width(m.group(0)) for t in texts if (m := _NUMBER_HEAD.match(t))]
+            # nor inside a run of letters and digits, which cannot break (SHA-256 前16位, …_2022Q2.xlsx)
+            runs = [_run_width(r) for t in texts for r in _LATIN_RUN.findall(t)]
             # a column of short words (计量单位: 个单位, 人次) keeps each on one line too
-            unbroken[col] = max(max(heads, default=0), lengths[-1] if lengths[-1] <= SHORT_WORD else 0)
+            unbroken[col] = max(max(heads, default=0), max(runs, default=0),
+                                lengths[-1] if lengths[-1] <= SHORT_WORD else 0)
             need = max(min(lengths[math.ceil(0.9 * (len(lengths) - 1))], 40), unbroken[col])
         head_words[col] = max(display_width(part) for part in re.split(r"[（(/\s]", str(header)) if part) if str(header) else 0
         if col not in given:

@@ -487,6 +487,7 @@ PREAMBLE = """#set document(title: {title}, date: none)
 #show table: set text(font: "Noto Sans CJK SC", size: 9pt)
 #show table: set par(leading: 0.45em, justify: false)
 #show table.cell.where(y: 0): set text(weight: "bold")
+#set table.cell(breakable: false)
 """
 
 
