@@ -214,7 +214,7 @@ def _not_a_number(shown: str, what: str) -> str:
     if status:
         return f"{what}“{shown}”不是数字（进展状态请填在“进展状态”栏）"
     if clean_text(shown) in ("/", "-", "—", "——", "\\", "N/A", "NA"):
-        return f"{what}“{shown}”不是数字：没有数据请留空，数量为零请填 0 或“无”"
+        return f"{what}“{shown}”不是数字：没有发生请填 0 或“无”，不要空着（空着按未填写计）"
     return f"{what}“{shown}”不是数字"
 
 
