@@ -95,3 +95,28 @@ def test_unknown_unit_is_refused_with_a_suggestion(plan):
         scorecards.resolve_units(plan, ["不存在的局"])
     assert scorecards.resolve_units(plan, ["符离集镇", "符离镇"]) == ["符离镇"]
     assert len(scorecards.resolve_units(plan, None)) == len(plan.reporters())
+
+
+def test_a_row_that_was_returned_says_so_on_the_card(tmp_path):
+    """A township sent its form but its T01 value (待统计) was not used: T01 is 未报送 (the value is missing,
+    docs/evaluation.md), and the card's note says the row was returned, which the new-user test found missing."""
+    import openpyxl
+
+    raw = tmp_path / "data" / "raw" / QUARTER
+    shutil.copytree(PROJECT_ROOT / "data" / "raw" / QUARTER, raw)
+    path = raw / "符离镇_2019Q4.xlsx"
+    book = openpyxl.load_workbook(path)
+    sheet = next(ws for ws in book.worksheets if any(c.value == "指标代码" for row in ws.iter_rows() for c in row))
+    header = next(row for row in sheet.iter_rows() if any(c.value == "指标代码" for c in row))
+    code_col = next(c.column for c in header if c.value == "指标代码")
+    value_col = next(c.column for c in header if c.value == "累计完成值")
+    t01 = next(r for r in range(header[0].row + 1, sheet.max_row + 1) if sheet.cell(r, code_col).value == "T01")
+    sheet.cell(t01, value_col).value = "待统计"
+    book.save(path)
+    ctx = batch.card_context(tmp_path / "data", QUARTER, progress=None)
+    table = scorecards.indicator_table(ctx, "符离镇")
+    mine = table["指标"].str.startswith("T01 ")
+    assert table.loc[mine, "状态"].tolist() == ["未报送"]
+    assert scorecards.RETURNED_ROW in table.loc[mine, "备注"].iloc[0]
+    assert not table.loc[~mine, "备注"].str.contains("退回").any()
+    assert "T01" in scorecards.rejects_table(ctx, "符离镇")["指标"].tolist()

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers.contract import vocabulary as W
 from helpers.contract.paths import reference_dir
 from helpers.evaluate import completion as C
 from helpers.plan import quarters
@@ -28,6 +29,7 @@ from helpers.report.layout import END_ID, report_css
 from helpers.report.tables import html_table
 
 PCT = {"完成率": "pct", "序时进度": "pct"}
+RETURNED_ROW = "该行被退回，见“未采用的数据”"  # a row the unit sent whose value was not used
 _NONE = np.array([], dtype=np.intp)  # no rows: the positions of a unit a frame does not name
 
 # Card rules on top of report.css. The card is nearly all tables, so its few sentences use the sans face
@@ -172,7 +174,10 @@ def _value_text(x: float, kind: str, unit: str) -> str:
 
 
 def indicator_table(ctx: CardContext, unit: str) -> pd.DataFrame:
-    """The unit's own indicators: target, value, rate, 序时进度, status and notes."""
+    """The unit's own indicators: target, value, rate, 序时进度, status and notes. An indicator whose row the unit
+    sent but which was not used is 未报送 (docs/evaluation.md: the value is missing); its note says the row was
+    returned, so the card does not read as if the unit had sent nothing."""
+    returned = set(rejects_table(ctx, unit)["指标"])
     rows = []
     for r in _own_rows(ctx, unit).itertuples():
         ind = ctx.plan.indicators[r.indicator]
@@ -181,7 +186,8 @@ def indicator_table(ctx: CardContext, unit: str) -> pd.DataFrame:
                      "目标": _value_text(r.target, ind.kind, ind.unit) if scored else "不考核",
                      "完成": _value_text(r.actual, ind.kind, ind.unit), "完成率": r.rate,
                      "序时进度": r.expected if scored else np.nan, "状态": r.status or "不考核",
-                     "备注": r.flags})
+                     "备注": "；".join(filter(None, [r.flags, RETURNED_ROW if r.indicator in returned
+                                                    and r.status == W.MISSING else ""]))})
     return pd.DataFrame(rows, columns=["指标", "目标", "完成", "完成率", "序时进度", "状态", "备注"])
 
 
