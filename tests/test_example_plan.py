@@ -159,3 +159,13 @@ def test_the_appendix_names_the_report_folder_given_and_verify_replays_it(run, t
     assert pipeline.shown_folder(run["data"].parent / "reports" / "2021Q3", run["data"].parent) == "reports/2021Q3"
     # the auditor names the data folder (it lies outside the manifest's project: docs/audit.md)
     assert verification.verify(result.manifest, data_dir=run["data"], reference=run["ref"]) == 0, capsys.readouterr().out
+
+
+def test_the_templates_command_takes_the_plan_of_the_data_folder_and_names_it(run, tmp_path, capsys):
+    from helpers.cli import main
+
+    assert run["ref"] == run["data"] / "reference"
+    assert main(["templates", "2021Q3", "--data", str(run["data"]), "--out", str(tmp_path / "forms")]) == 0
+    said = capsys.readouterr().out
+    assert "《桐川县电子商务进农村提质增效工作方案》" in said and str(run["ref"]) in said and "11 份" in said
+    assert (tmp_path / "forms" / "青石镇_2021Q3.xlsx").exists()

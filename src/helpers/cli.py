@@ -80,10 +80,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_templates(args: argparse.Namespace) -> int:
+    from helpers.contract.paths import reference_dir
     from helpers.plan import write_templates
 
-    paths = write_templates(quarters.validate(args.quarter), args.out)
-    print(f"已生成 {len(paths)} 份填报模板：{args.out}")
+    ref = reference_dir(args.data)  # --reference (set for every step by main), else DATA/reference, else the project's
+    plan = reference.load_plan(ref)
+    paths = write_templates(quarters.validate(args.quarter), args.out, plan)
+    # which plan the forms are for, so that forgetting --reference / --data is seen before the forms go out
+    name = f"《{plan.words.name}》" if plan.info else "方案"
+    print(f"已按{name}（参考数据目录 {ref}）生成 {len(paths)} 份填报模板：{args.out}")
     return 0
 
 
@@ -212,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("templates", help="为每个填报单位生成本季度的 Excel 填报模板")
     p.add_argument("quarter")
     p.add_argument("--out", required=True, help="输出目录")
+    p.add_argument("--data", default="data", help="数据目录（默认 data）：方案取自其中的 reference/（若有）")
     p.set_defaults(func=cmd_templates)
 
     p = sub.add_parser("sample", help="生成四个季度的示例数据（合成数据，非真实统计）")
