@@ -59,6 +59,10 @@ def test_both_files_named_for_the_quarter(run):
     assert result.html.name == "埇桥区农村电商优化升级工作评估报告_2019Q4.html"
     assert [p.name for p in result.notebooks] == list(pipeline.NOTEBOOKS) and all(p.exists() for p in result.notebooks)
     assert any("03_report" in line for line in lines) and any("PDF" in line for line in lines)
+    done = next(line for line in lines if line.startswith("完成"))  # every file the office works with is named
+    for name in (result.pdf.name, result.html.name, "埇桥区农村电商优化升级工作评估报告_2019Q4.docx",
+                 "埇桥区农村电商优化升级工作评估汇总表_2019Q4.xlsx", "退回补报通知/（1 份）"):
+        assert name in done, done
 
 
 def test_pdf_text_has_title_tasks_townships_and_page_numbers(run, pdf_text, plan):

@@ -308,7 +308,16 @@ def _run_locked(quarter: str, as_of: dt.date, data: Path, reports: Path, progres
     seconds["total"] = time.perf_counter() - t0
     result = RunResult(quarter, as_of, final, final / html.name, final / pdf.name,
                        [final / "notebooks" / n for n in NOTEBOOKS], final / "manifest.json", seconds)
-    _say(progress, f"完成（{seconds['total']:.1f} 秒）：\n  {result.pdf}\n  {result.html}")
+    # the report, then what the office edits and sends: its Word copy, the 汇总表 and the notices (docs/outputs.md)
+    from helpers.report.deliverables import summary_name
+    from helpers.report.notices import FOLDER as NOTICES
+
+    office = [p for p in (final / f"{name}.docx", final / f"{summary_name(name)}.xlsx") if p.exists()]
+    notices_dir = final / NOTICES
+    if notices_dir.is_dir():
+        office.append(f"{notices_dir}/（{len(list(notices_dir.glob('*.docx')))} 份）")
+    _say(progress, f"完成（{seconds['total']:.1f} 秒）：\n  {result.pdf}\n  {result.html}"
+         + "".join(f"\n  {p}" for p in office))
     if progress:  # what the analyst must act on (docs/plan_life.md)
         from helpers.run.reminders import run_actions
 
