@@ -251,3 +251,17 @@ def test_row_numbers_are_the_spreadsheets_even_after_a_blank_line(ref_copy):
     lines[3] = lines[3].replace(",count,100,", ",count,-5,")  # T02, now on row 4
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert check_plan(ref_copy) == ["indicators.csv 第4行：district_target 列的目标值“-5”不能为负"]
+
+
+def test_a_drafted_indicator_name_is_whole_clauses_as_written():
+    """plan init cut names at 30 characters inside a figure (不少于400 → 不少于4) and turned "，" into ","."""
+    from helpers.plan.planinit import draft_name
+
+    assert draft_name("开展农民数字技能培训3000人次以上，各乡镇分别培训不少于400人次。") == (
+        "开展农民数字技能培训3000人次以上", True)
+    assert draft_name("行政村政务服务事项网上可办率达到90%以上，实现行政村、社区全覆盖。") == (
+        "行政村政务服务事项网上可办率达到90%以上", True)
+    assert draft_name("全区农村产品网络销售额新增1.5亿元以上。") == ("全区农村产品网络销售额新增1.5亿元以上", False)
+    assert draft_name("培育电商示范村，打造“一村一品”。") == ("培育电商示范村，打造“一村一品”", False)  # kept as written
+    words = "没有标点的很长的任务名称一二三四五六七八九十一二三四五六七"  # 28 characters, then a figure
+    assert draft_name(words + "12345678") == (words, True)  # not cut inside the figure

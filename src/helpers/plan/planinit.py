@@ -138,6 +138,27 @@ def _fmt(x: float) -> str:
     return f"{x:.10g}"
 
 
+NAME_LIMIT = 30  # characters of a drafted indicator name (the report's tables give a name about two lines)
+_FIGURE = re.compile(r"[0-9０-９.．%％]")
+
+
+def draft_name(text: str, limit: int = NAME_LIMIT) -> tuple[str, bool]:
+    """An indicator's name drafted from its task's words: the first sentence as written (full-width punctuation
+    kept), and, when that is longer than limit, its whole clauses up to limit (cut at a "，", else a "、"),
+    never inside a figure (不少于400 never becomes 不少于4). Returns (name, whether it was cut)."""
+    first = re.split(r"[。；;\n]", text.strip())[0].strip()
+    if len(first) <= limit:
+        return first, False
+    for marks in ("，,：:", "、"):
+        ends = [i for i, ch in enumerate(first[: limit + 1]) if ch in marks and i > 0]
+        if ends:
+            return first[: ends[-1]], True
+    cut = limit
+    while cut > 1 and _FIGURE.match(first[cut - 1]) and _FIGURE.match(first[cut]):
+        cut -= 1
+    return first[:cut], True
+
+
 def read_task_text(text: str) -> Draft:
     """Kind, unit of measure and target a task's text states.
 
@@ -307,7 +328,9 @@ def init_plan(folder: str | Path, source: str | Path, force: bool = False) -> li
         if d.kind == "ratio":
             num, den = (f"{CONFIRM}分子", f"{CONFIRM}分母")
         code = f"T{number:02d}"
-        name = re.split(r"[。；;]", nfkc(row["工作任务"]))[0][:30]
+        name, cut = draft_name(row["工作任务"])
+        if cut:
+            notes.append("指标名称由任务原文截取，请补全或改写")
         target = {"qualitative": "done" if len(lead) == 1 else ""}.get(d.kind, d.target)
         indicators.append([code, str(number), name, d.unit, d.kind, target,
                            deadline.isoformat() if deadline else "", "、".join(lead), num, den,
