@@ -80,7 +80,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_templates(args: argparse.Namespace) -> int:
-    from helpers.contract.paths import reference_dir
+    from helpers.contract import reference_dir
     from helpers.plan import write_templates
 
     ref = reference_dir(args.data)  # --reference (set for every step by main), else DATA/reference, else the project's
