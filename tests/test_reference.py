@@ -213,3 +213,20 @@ def test_the_command_ends_at_once_with_its_output_and_exit_code_whole():
     from helpers import cli
 
     assert cli.main(["indicators"]) == 0
+
+
+def test_usage_and_help_are_chinese(capsys):
+    """An argument error prints the usage line in Chinese (it printed argparse's English "usage:")."""
+    import pytest
+
+    from helpers import cli
+
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["run"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err.startswith("用法：yqeval run") and "usage" not in err and "参数错误" in err
+    with pytest.raises(SystemExit):
+        cli.main(["run", "-h"])
+    out = capsys.readouterr().out
+    assert "位置参数：" in out and "选项：" in out and "显示本帮助并退出" in out
+    assert not any(w in out for w in ("usage:", "positional arguments", "options:", "show this help"))

@@ -179,8 +179,24 @@ _ARGPARSE_WORDS = [("the following arguments are required", "缺少参数"), ("u
                    ("invalid int value", "不是整数"), ("argument ", "参数 ")]
 
 
+_HELP_WORDS = (("usage: ", "用法："), ("positional arguments:", "位置参数："), ("options:", "选项："),
+               ("show this help message and exit", "显示本帮助并退出"))
+
+
 class Parser(argparse.ArgumentParser):
-    """argparse with its usage errors in Chinese."""
+    """argparse with its usage errors, usage line and help headings in Chinese (the option names stay)."""
+
+    def format_usage(self) -> str:
+        return self._chinese(super().format_usage())
+
+    def format_help(self) -> str:
+        return self._chinese(super().format_help())
+
+    @staticmethod
+    def _chinese(text: str) -> str:
+        for en, zh in _HELP_WORDS:
+            text = text.replace(en, zh)
+        return text
 
     def error(self, message: str):
         for en, zh in _ARGPARSE_WORDS:
