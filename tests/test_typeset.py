@@ -148,7 +148,8 @@ _TAGS = ["p", "div", "span", "strong", "em", "code", "a", "ul", "ol", "li", "tab
          "sup", "sub", "font", "x-unknown", "col", "colgroup", "hr", "figure", "figcaption", "details", "summary"]
 _ATTRS = st.sampled_from(["", ' class="num"', ' class="na"', ' class="short"', ' class="cover"', ' class="toc"',
                           ' class="light light-red" style="color:#a50f15"', ' colspan="3"', ' rowspan="2"',
-                          ' colspan="x"', ' start="7"', ' style="width:33%"', ' style="width:9999px"',
+                          ' colspan="x"', ' start="7"', ' start="99999999999999999999"', ' style="width:33%"',
+                          ' style="width:99999999999%"', ' style="width:0.00001%"', ' style="width:9999px"',
                           ' src="/etc/passwd"', ' src="data:image/png;base64,AAAA"', ' href="javascript:x"'])
 
 
@@ -191,3 +192,12 @@ def test_a_wide_pandas_table_fits_its_figures_in_their_cells(tmp_path):
     heights = [float(b) - float(a) for a, b, w in re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">(\d+)<',
                                                           words) if float(a) < 780]  # the page number aside
     assert heights and max(heights) < 8.5  # set smaller than the 9 pt of a table that fits (≈ 12 pt boxes)
+
+
+def test_numbers_in_attributes_are_set_within_typst_s_range():
+    """A list numbered from a 20-digit number and columns of absurd widths (Typst's integers are 64-bit; 1e+11%
+    is no Typst length): the page is still set."""
+    body = ('<ol start="99999999999999999999"><li>第一条</li></ol><table><colgroup><col style="width:99999999999%">'
+            '<col style="width:0.00001%"></colgroup><tr><td>甲</td><td>乙</td></tr></table>')
+    text = _text(_pdf(body))
+    assert "第一条" in text and "甲" in text and "乙" in text

@@ -291,7 +291,8 @@ def _table(node: Node, doc: _Doc) -> str:
     ncols = max([sum(_span(c, "colspan") for c in row) for row in cells_of] + [1])
     widths = [re.search(r"width:\s*([\d.]+)%", c.attrs.get("style", "")) for c in node.find("col")]
     if len(widths) == ncols and all(widths):
-        cols = ", ".join(f"{float(m.group(1)):g}%" for m in widths)
+        # at most 100%, three decimals: never a form Typst cannot read (1e+11%)
+        cols = ", ".join(f"{round(min(float(m.group(1)), 100.0), 3):g}%" for m in widths)
     else:
         cols = ", ".join(["auto"] * ncols)
     out = []
@@ -380,7 +381,7 @@ def _block(c: Node, doc: _Doc) -> list[str]:
         body = ", ".join("[" + "\n".join(_blocks(li, doc)) + "]" for li in items)
         if tag == "ol":
             start = c.attrs.get("start", "1")
-            start = int(start) if start.isdigit() else 1
+            start = min(int(start), 1_000_000) if start.isdigit() else 1  # Typst's integers are 64-bit
             return [f"#enum(start: {start}, {body})"]
         return [f"#list({body})"]
     if tag == "pre":
