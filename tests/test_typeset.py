@@ -150,6 +150,7 @@ _ATTRS = st.sampled_from(["", ' class="num"', ' class="na"', ' class="short"', '
                           ' class="light light-red" style="color:#a50f15"', ' colspan="3"', ' rowspan="2"',
                           ' colspan="x"', ' start="7"', ' start="99999999999999999999"', ' style="width:33%"',
                           ' style="width:99999999999%"', ' style="width:0.00001%"', ' style="width:9999px"',
+                          ' style="width:1.2.3%"', ' style="width:.px"',
                           ' src="/etc/passwd"', ' src="data:image/png;base64,AAAA"', ' href="javascript:x"'])
 
 
@@ -198,6 +199,8 @@ def test_numbers_in_attributes_are_set_within_typst_s_range():
     """A list numbered from a 20-digit number and columns of absurd widths (Typst's integers are 64-bit; 1e+11%
     is no Typst length): the page is still set."""
     body = ('<ol start="99999999999999999999"><li>第一条</li></ol><table><colgroup><col style="width:99999999999%">'
-            '<col style="width:0.00001%"></colgroup><tr><td>甲</td><td>乙</td></tr></table>')
+            '<col style="width:0.00001%"></colgroup><tr><td>甲</td><td>乙</td></tr></table>'
+            '<table><colgroup><col style="width:1.2.3%"><col style="width:.%"></colgroup><tr><td>丙</td><td>丁</td></tr>'
+            '</table>' + _img(_png(10, 10), "width:.px"))
     text = _text(_pdf(body))
-    assert "第一条" in text and "甲" in text and "乙" in text
+    assert all(w in text for w in ("第一条", "甲", "乙", "丙", "丁"))

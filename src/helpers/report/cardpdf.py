@@ -47,7 +47,7 @@ def _content(node: Node) -> str:
 
 
 def _table(node: Node) -> str:
-    widths = [re.search(r"width:\s*([\d.]+)%", c.attrs.get("style", "")) for c in node.find("col")]
+    widths = [re.search(r"width:\s*(\d+(?:\.\d+)?)%", c.attrs.get("style", "")) for c in node.find("col")]
     heads = node.find("th")
     cols = [f"{float(m.group(1)):g}%" if m else "1fr" for m in widths] or ["1fr"] * max(1, len(heads))
     narrative = "narrative" in node.cls()

@@ -224,7 +224,7 @@ def _image(node: Node, doc: _Doc, inline: bool = False) -> str:
     doc.images += 1
     name = f"img{doc.images}.{kind}"
     (doc.folder / name).write_bytes(data)
-    px = re.search(r"width:\s*([\d.]+)px", node.attrs.get("style", ""))
+    px = re.search(r"width:\s*(\d+(?:\.\d+)?)px", node.attrs.get("style", ""))
     size = _image_size(data, kind)
     width_pt = float(px.group(1)) * PX_PT if px else (size[0] * PX_PT if size else TEXT_WIDTH_PT)
     width_pt = min(width_pt, TEXT_WIDTH_PT)
@@ -289,7 +289,7 @@ def _table(node: Node, doc: _Doc) -> str:
     head, body = _rows(node)
     cells_of = [[c for c in tr.children if isinstance(c, Node) and c.tag in ("td", "th")] for tr in head + body]
     ncols = max([sum(_span(c, "colspan") for c in row) for row in cells_of] + [1])
-    widths = [re.search(r"width:\s*([\d.]+)%", c.attrs.get("style", "")) for c in node.find("col")]
+    widths = [re.search(r"width:\s*(\d+(?:\.\d+)?)%", c.attrs.get("style", "")) for c in node.find("col")]
     if len(widths) == ncols and all(widths):
         # at most 100%, three decimals: never a form Typst cannot read (1e+11%)
         cols = ", ".join(f"{round(min(float(m.group(1)), 100.0), 3):g}%" for m in widths)
