@@ -204,3 +204,16 @@ def test_numbers_in_attributes_are_set_within_typst_s_range():
             '</table>' + _img(_png(10, 10), "width:.px"))
     text = _text(_pdf(body))
     assert all(w in text for w in ("第一条", "甲", "乙", "丙", "丁"))
+
+
+def test_an_image_that_cannot_be_drawn_is_said_so_and_the_pdf_is_made(monkeypatch):
+    """A corrupt image (truncated PNG, GIF, JPEG) failed the whole PDF in Typst: it is left out with a line
+    saying so; a good one beside it is drawn. If Typst still refuses one, the PDF is set without images."""
+    good = _img(_png(20, 20))
+    bad = "".join(f'<img src="data:image/{k};base64,{v}">' for k, v in
+                  (("png", "AAAA"), ("gif", "R0lGODlh"), ("jpeg", "/9j/4AAQ"), ("svg+xml", "PHN2Zz4=")))
+    reader = _pdf(good + bad)
+    assert _images(reader) == 1 and re.sub(r"\s", "", _text(reader)).count("无法在PDF中显示") == 4
+    monkeypatch.setattr(typeset, "_readable", lambda data, kind: True)  # as if the check had passed them
+    reader = _pdf(good + bad)
+    assert _images(reader) == 0 and re.sub(r"\s", "", _text(reader)).count("无法在PDF中显示") == 5

@@ -28,6 +28,7 @@ The card PDFs (cardpdf.py) use the same tree and literals.
 from __future__ import annotations
 
 import base64
+import io
 import re
 import shutil
 import struct
@@ -132,8 +133,8 @@ _WRAP = {
 class _Doc:
     """One translation: the images it wrote and whether it has seen the contents."""
 
-    def __init__(self, folder: Path | None):
-        self.folder, self.images = folder, 0
+    def __init__(self, folder: Path | None, placeholders: bool = False):
+        self.folder, self.images, self.placeholders = folder, 0, placeholders
         self.toc_done = False
 
 
@@ -206,6 +207,28 @@ def _image_size(data: bytes, kind: str) -> tuple[int, int] | None:
     return None
 
 
+UNDRAWN = "（此处的图片无法在 PDF 中显示，请见 HTML 报告）"
+
+
+def _readable(data: bytes, kind: str) -> bool:
+    """Whether Typst can draw the image: a raster whose structure Pillow verifies, an SVG that parses as XML."""
+    if not data:
+        return False
+    try:
+        if kind == "svg":
+            from xml.etree import ElementTree
+
+            ElementTree.fromstring(data)
+            return True
+        from PIL import Image
+
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+        return True
+    except Exception:  # noqa: BLE001 - whatever the decoder says, the image is not drawn
+        return False
+
+
 _DATA_URI = re.compile(r"data:image/(png|jpeg|jpg|gif|svg\+xml);base64,(.*)", re.S | re.I)
 
 
@@ -220,7 +243,9 @@ def _image(node: Node, doc: _Doc, inline: bool = False) -> str:
     try:
         data = base64.b64decode(re.sub(r"\s+", "", m.group(2)), validate=True)
     except ValueError:
-        return ""
+        data = b""
+    if doc.placeholders or not _readable(data, kind):  # an image Typst cannot draw would fail the whole PDF
+        return f"#text(size: 9pt, fill: rgb({lit(GREY)}), {lit(UNDRAWN)})"
     doc.images += 1
     name = f"img{doc.images}.{kind}"
     (doc.folder / name).write_bytes(data)
@@ -492,10 +517,11 @@ PREAMBLE = """#set document(title: {title}, date: none)
 """
 
 
-def typst_source(html_text: str, folder: Path | None = None) -> str:
-    """The report HTML as a Typst document; its images are written into folder (None: images left out)."""
+def typst_source(html_text: str, folder: Path | None = None, placeholders: bool = False) -> str:
+    """The report HTML as a Typst document; its images are written into folder (None: images left out;
+    placeholders: each image replaced by a line saying so)."""
     root = parse(html_text)
-    doc = _Doc(folder)
+    doc = _Doc(folder, placeholders)
     title = root.find("title")
     marks = [p for p in root.find("p") if "sample-mark" in p.cls()]
     header = (f"align(right, text(font: \"Noto Sans CJK SC\", size: 9pt, fill: rgb({lit(RED)}), {lit(marks[0].text())}))"
@@ -549,6 +575,14 @@ def pdf_bytes(html_text: str) -> bytes:
     """The A4 PDF of a report HTML (fonts subset and embedded; no creation date: deterministic)."""
     folder = Path(tempfile.mkdtemp(prefix="yqeval-typst-"))
     try:
-        return compile_pdf(typst_source(html_text, folder), root=folder)
+        try:
+            return compile_pdf(typst_source(html_text, folder), root=folder)
+        except Exception as exc:  # an image Typst still cannot read: the report without images, each said so
+            if type(exc).__name__ != "TypstError":
+                raise
+            try:
+                return compile_pdf(typst_source(html_text, folder, placeholders=True), root=folder)
+            except Exception:  # noqa: BLE001 - not the images: Typst's first word is the one to show
+                raise exc from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
