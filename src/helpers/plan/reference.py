@@ -486,12 +486,7 @@ def load_tasks(ref: Path, registry: Registry, problems: Problems | None = None) 
     first: dict[int, int] = {}
     for line, row in rows:
         where = f"tasks.csv 第{line}行"
-        number: int | None
-        try:
-            number = int(row["序号"])
-        except ValueError:
-            found.append(f"{where}：序号 列的“{row['序号']}”不是整数（应为任务的序号，如 1、2、3）")
-            number = None
+        number = _whole_number(row, "序号", where, found, expected="任务的序号，如 1、2、3")
         if number is not None and number in tasks:
             found.append(f"{where}：序号 列的 {number} 重复（第{first[number]}行已有任务 {number}）")
             number = None
@@ -593,15 +588,20 @@ def load_indicators(ref: Path, registry: Registry, tasks: dict[int, Task],
     return _Unread(out) if rows is None else out
 
 
+def _whole_number(row: dict[str, str], column: str, where: str, found: Problems, expected: str,
+                  what: str = "") -> int | None:
+    """row[column] as an integer, or None with the problem added to FOUND (file, row, column, value, what is expected)."""
+    try:
+        return int(row[column])
+    except ValueError:
+        found.append(f"{where}：{column} 列的{what}“{row[column]}”不是整数（应为{expected}）")
+        return None
+
+
 def _task_indicator(registry: Registry, tasks: dict[int, Task], code: str, row: dict[str, str], where: str,
                     found: Problems) -> dict:
     """An indicator of an annex task, every field checked; what is wrong is added to FOUND."""
-    task: int | None
-    try:
-        task = int(row["task"])
-    except ValueError:
-        found.append(f"{where}：task 列的任务序号“{row['task']}”不是整数（应为 tasks.csv 的序号）")
-        task = None
+    task = _whole_number(row, "task", where, found, what="任务序号", expected="tasks.csv 的序号")
     if task is not None and task not in tasks and not isinstance(tasks, _Unread):
         found.append(f"{where}：task 列：指标 {code} 指向不存在的任务 {task}（tasks.csv 中没有序号 {task}）")
     kind = row["kind"]
