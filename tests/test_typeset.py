@@ -8,6 +8,8 @@ import struct
 import zlib
 
 import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from helpers.report import tables, typeset
@@ -138,8 +140,6 @@ def test_the_same_html_gives_the_same_bytes_and_no_date():
 
 # ---------------------------------------------------------------- any HTML sets (hypothesis)
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 _WORDS = st.text(alphabet=st.sampled_from(list('#$*_[]{}()<>@\\"\'`~=+-/%&;:.,!?| \n\t元万亿单位完成率①Ａ\u3000\u200b\ufeff')),
                  max_size=12)

@@ -116,7 +116,8 @@ def lit(text: str) -> str:
 
 # ---------------------------------------------------------------- inline content
 
-INLINE = {"a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "del", "dfn", "em", "i", "img", "ins", "kbd",
+# set within a paragraph (an <img> among blocks is a block of its own; inside a <p> _inline draws it in the line)
+INLINE = {"a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "del", "dfn", "em", "i", "ins", "kbd",
           "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "u", "var", "wbr",
           "font", "label", "tt"}
 _COLOR = re.compile(r"color:\s*(#[0-9a-fA-F]{6})")
@@ -366,7 +367,7 @@ def _blocks(node: Node, doc: _Doc) -> list[str]:
         run.clear()
 
     for c in node.children:
-        if isinstance(c, str) or c.tag in INLINE and c.tag != "img":
+        if isinstance(c, str) or c.tag in INLINE:
             run.append(c)
             continue
         flush()
