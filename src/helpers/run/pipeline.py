@@ -271,7 +271,7 @@ def _run_locked(quarter: str, as_of: dt.date, data: Path, reports: Path, progres
         )
 
         with runstate.staged_processed(data, stage):  # both read this run's processed data, still staged
-            write_deliverables(html, staging, data, quarter, name, title=title, compiled=compiled)
+            delivered = write_deliverables(html, staging, data, quarter, name, title=title, compiled=compiled)
             if pdf_worker is not None:
                 try:
                     pdf_worker.result()
@@ -308,14 +308,11 @@ def _run_locked(quarter: str, as_of: dt.date, data: Path, reports: Path, progres
     seconds["total"] = time.perf_counter() - t0
     result = RunResult(quarter, as_of, final, final / html.name, final / pdf.name,
                        [final / "notebooks" / n for n in NOTEBOOKS], final / "manifest.json", seconds)
-    # the report, then what the office edits and sends: its Word copy, the 汇总表 and the notices (docs/outputs.md)
-    from helpers.report.deliverables import summary_name
-    from helpers.report.notices import FOLDER as NOTICES
-
-    office = [p for p in (final / f"{name}.docx", final / f"{summary_name(name)}.xlsx") if p.exists()]
-    notices_dir = final / NOTICES
-    if notices_dir.is_dir():
-        office.append(f"{notices_dir}/（{len(list(notices_dir.glob('*.docx')))} 份）")
+    # the report, then what the office edits and sends: its Word copy, the 汇总表, the notices (docs/outputs.md),
+    # named where they are now (they were written in the staging folder)
+    office = [str(final / p.name) for p in delivered if p.parent == staging]
+    folders = sorted({p.parent.name for p in delivered if p.parent != staging})
+    office += [f"{final / f}/（{sum(p.parent.name == f for p in delivered)} 份）" for f in folders]
     _say(progress, f"完成（{seconds['total']:.1f} 秒）：\n  {result.pdf}\n  {result.html}"
          + "".join(f"\n  {p}" for p in office))
     if progress:  # what the analyst must act on (docs/plan_life.md)
