@@ -136,7 +136,7 @@ def notice_text(rd, unit: str, plan, compiled: dt.date | None = None) -> dict:
             f"请按“更正方法”逐项更正，于{_date(due)}前将更正后的完整填报文件重新报送"
             f"{who or '办公室'}。逾期未补报的，相关指标按“未报送”计。"]
     return {"title": "退回补报通知", "to": f"{unit}：", "body": body, "table": its,
-            "sign": who, "date": _date(on), "deadline": due}
+            "sign": who, "date": _date(on), "issued": on, "deadline": due}
 
 
 def notice_docx(rd, unit: str, plan, compiled: dt.date | None = None) -> bytes:
@@ -145,7 +145,7 @@ def notice_docx(rd, unit: str, plan, compiled: dt.date | None = None) -> bytes:
     from helpers.report.docx_report import Builder
 
     n = notice_text(rd, unit, plan, compiled)
-    b = Builder(f"{n['title']}（{unit}）", n["sign"], issued(rd, plan, compiled))
+    b = Builder(f"{n['title']}（{unit}）", n["sign"], n["issued"])
     p = b.paragraph(n["title"], style="Title")
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     b.paragraph(n["to"], bold=True)
